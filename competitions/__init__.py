@@ -1,0 +1,18 @@
+"""Competitions as declarations, looked up by name in :data:`COMPETITIONS`.
+
+Adding a competition is one module that defines a :class:`CompetitionSpec` plus one line below.
+"""
+
+from competitions import hotstar
+from competitions.spec import CompetitionSpec, DataFile, Dataset
+from podium.registry import Registry
+
+COMPETITIONS: Registry[CompetitionSpec] = Registry("competition")
+COMPETITIONS.add(hotstar.SPEC.name, hotstar.SPEC)
+
+
+def get_competition(name: str) -> CompetitionSpec:
+    return COMPETITIONS.get(name)
+
+
+__all__ = ["COMPETITIONS", "CompetitionSpec", "DataFile", "Dataset", "get_competition"]

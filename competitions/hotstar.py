@@ -1,0 +1,181 @@
+"""Hotstar "Predict the Segment" (IndiaHacks 2017).
+
+Files: ``train_data.json`` and ``test_data.json`` (plain or gzipped), each one JSON object keyed
+by a masked user ID (``train-121672``, ``test-0``). Each value holds the string fields
+``titles``, ``genres``, ``cities``, ``tod`` and ``dow`` as ``key:seconds`` pairs and, in train
+only, ``segment`` ("pos" or "neg"). The submission is ``ID,segment`` with P(pos); the metric is
+ROC AUC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from competitions.files import read_bytes
+from competitions.hotstar_sample import SOAPS, SPORTS, generate
+from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
+from features.base import FeatureSet
+from features.usage import FieldSpec, UsageFeatures
+from podium.atomic import write_bytes
+from podium.errors import DataError
+from podium.folds import FoldScheme
+from submissions.formats import ProbabilityCSV
+
+FIELDS = ("titles", "genres", "cities", "tod", "dow")
+TARGET = "segment"
+CLASSES = ("neg", "pos")
+TRAIN_FILE = DataFile(("train_data.json", "train_data.json.gz"), role="labelled users")
+TEST_FILE = DataFile(("test_data.json", "test_data.json.gz"), role="users to predict")
+SIZES: dict[SyntheticScale, tuple[int, int]] = {
+    "small": (40_000, 20_000),
+    "full": (200_000, 100_000),
+}
+
+FEATURES = UsageFeatures(
+    (
+        FieldSpec("genres", "genre", groups=(("sports", SPORTS), ("soaps", SOAPS))),
+        FieldSpec("tod", "tod", domain=tuple(str(h) for h in range(24))),
+        FieldSpec("dow", "dow", domain=tuple(str(d) for d in range(1, 8))),
+        FieldSpec("cities", "city", min_count=20),
+        FieldSpec("titles", "title", free_text=True, min_count=20, value="log_seconds"),
+    )
+)
+
+
+def load(files: Mapping[str, Path]) -> Dataset:
+    train_path, test_path = files[TRAIN_FILE.name], files[TEST_FILE.name]
+    train = read_users(train_path, labelled=True)
+    test = read_users(test_path, labelled=False)
+    y = (train.pop(TARGET) == "pos").to_numpy(dtype=np.int64)
+    return Dataset(
+        train=train,
+        test=test,
+        y=y,
+        classes=CLASSES,
+        source=f"{train_path} and {test_path}",
+        file_labels=(str(train_path), str(test_path)),
+    )
+
+
+def read_users(path: Path, *, labelled: bool) -> pd.DataFrame:
+    """One frame row per user, indexed by ID, with the raw ``key:seconds`` strings."""
+    raw = read_bytes(path)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise DataError(
+            f"{path}: malformed JSON at line {error.lineno}, column {error.colno} "
+            f"(character {error.pos}): {error.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise DataError(
+            f"{path}: expected one JSON object keyed by user ID, found a JSON {type(data).__name__}"
+        )
+    if not data:
+        raise DataError(f"{path}: holds no users")
+    ids = list(data)
+    records: list[Any] = list(data.values())
+    columns: dict[str, list[Any]] = {}
+    for field in FIELDS + ((TARGET,) if labelled else ()):
+        missing = None if field == TARGET else ""  # a user may lack a field, never the label
+        values = [r.get(field, missing) if isinstance(r, dict) else None for r in records]
+        if not all(isinstance(v, str) for v in values):
+            _raise_bad_value(path, ids, records, values, field)
+        columns[field] = values
+    frame = pd.DataFrame(columns, index=pd.Index(ids, name="ID"))
+    if labelled:
+        bad = ~frame[TARGET].isin(CLASSES)
+        if bad.any():
+            user = frame.index[bad.to_numpy()][0]
+            raise DataError(
+                f"{path}: user {user!r} has segment {frame.at[user, TARGET]!r}; "
+                f"expected 'pos' or 'neg' "
+                f"({int(bad.sum())} users affected)"
+            )
+    return frame
+
+
+def _raise_bad_value(
+    path: Path, ids: list[str], records: list[Any], values: list[Any], field: str
+) -> None:
+    i = next(i for i, v in enumerate(values) if not isinstance(v, str))
+    if not isinstance(records[i], dict):
+        raise DataError(
+            f"{path}: user {ids[i]!r} is a JSON {type(records[i]).__name__}, expected an object"
+        )
+    if field == TARGET and field not in records[i]:
+        raise DataError(
+            f"{path}: user {ids[i]!r} has no 'segment' (training users need 'pos' or 'neg')"
+        )
+    raise DataError(
+        f"{path}: user {ids[i]!r}, field {field!r} is a JSON {type(values[i]).__name__}; "
+        "expected a string of key:seconds pairs"
+    )
+
+
+def synthesize(scale: SyntheticScale, seed: int) -> Dataset:
+    n_train, n_test = SIZES[scale]
+    return synthetic_dataset(n_train, n_test, seed, label=scale)
+
+
+def synthetic_dataset(n_train: int, n_test: int, seed: int, label: str = "custom") -> Dataset:
+    sample = generate(n_train, n_test, seed)
+    y = (sample.train.pop(TARGET) == "pos").to_numpy(dtype=np.int64)
+    return Dataset(
+        train=sample.train,
+        test=sample.test,
+        y=y,
+        classes=CLASSES,
+        source=(
+            f"podium's built-in synthetic Hotstar sample ({label}: {n_train:,} train / "
+            f"{n_test:,} test users, seed {seed})"
+        ),
+        synthetic=True,
+        truth=sample.p_train,
+        file_labels=("synthetic train", "synthetic test"),
+    )
+
+
+def write_files(dataset: Dataset, folder: Path, *, gzip_files: bool = False) -> tuple[Path, Path]:
+    """Write a data set in the real files' layout (for tests, benchmarks and sharing samples)."""
+    import gzip
+
+    train = dataset.train.assign(**{TARGET: np.asarray(CLASSES)[dataset.y]})
+    paths = []
+    for frame, name in ((train, "train_data.json"), (dataset.test, "test_data.json")):
+        payload = orjson.dumps(frame.to_dict(orient="index"))
+        path = folder / (name + (".gz" if gzip_files else ""))
+        write_bytes(path, gzip.compress(payload, mtime=0) if gzip_files else payload)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def build_features(dataset: Dataset) -> FeatureSet:
+    return FEATURES.build(dataset.train, dataset.test, sources=dataset.file_labels)
+
+
+SPEC = CompetitionSpec(
+    name="hotstar",
+    title='Hotstar "Predict the Segment" (IndiaHacks 2017)',
+    task="binary",
+    target=TARGET,
+    id_column="ID",
+    metric="roc_auc",
+    folds=FoldScheme("stratified"),
+    files=(TRAIN_FILE, TEST_FILE),
+    load=load,
+    synthesize=synthesize,
+    build_features=build_features,
+    submission=ProbabilityCSV(id_column="ID", columns=("segment",)),
+    default_models=("logreg", "lgbm"),
+    synthetic_sizes=SIZES,
+    notes="Users' watch time per title, genre, city, hour and weekday; predict segment=pos.",
+)

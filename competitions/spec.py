@@ -1,0 +1,91 @@
+"""The typed declaration of a competition, and the data set its loader returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from features.base import FeatureSet
+from models.base import Task
+from podium.folds import FoldScheme
+from submissions.formats import SubmissionFormat
+
+SyntheticScale = Literal["small", "full"]
+SYNTHETIC_SCALES: tuple[SyntheticScale, ...] = ("small", "full")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file the loader needs, found by any of its accepted names (e.g. plain or ``.gz``)."""
+
+    names: tuple[str, ...]
+    required: bool = True
+    role: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What a loader or a synthetic generator hands to the runner.
+
+    ``train`` and ``test`` are indexed by the competition's ID; ``y`` holds integer class codes
+    into ``classes`` (for a binary task ``classes[1]`` is the positive class).
+    """
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    y: np.ndarray
+    classes: tuple[str, ...]
+    source: str
+    synthetic: bool = False
+    # The synthetic generator's true P(positive) per training row: the oracle's prediction.
+    truth: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    file_labels: tuple[str, str] = ("train", "test")
+
+    def __post_init__(self) -> None:
+        if len(self.y) != len(self.train):
+            raise ValueError(f"{len(self.y)} labels for {len(self.train)} training rows")
+        if not self.train.index.is_unique or not self.test.index.is_unique:
+            raise ValueError("train and test IDs must be unique")
+
+    @property
+    def test_ids(self) -> list[str]:
+        return [str(i) for i in self.test.index]
+
+    @property
+    def train_ids(self) -> list[str]:
+        return [str(i) for i in self.train.index]
+
+    def class_balance(self) -> dict[str, int]:
+        counts = np.bincount(self.y, minlength=len(self.classes))
+        return {c: int(k) for c, k in zip(self.classes, counts, strict=True)}
+
+
+@dataclass(frozen=True)
+class CompetitionSpec:
+    """Everything podium needs to know about one competition. Nothing here trains a model."""
+
+    name: str
+    title: str
+    task: Task
+    target: str
+    id_column: str
+    metric: str
+    folds: FoldScheme
+    files: tuple[DataFile, ...]
+    load: Callable[[Mapping[str, Path]], Dataset]
+    synthesize: Callable[[SyntheticScale, int], Dataset]
+    build_features: Callable[[Dataset], FeatureSet]
+    submission: SubmissionFormat
+    default_models: tuple[str, ...]
+    synthetic_sizes: Mapping[SyntheticScale, tuple[int, int]] = field(default_factory=dict)
+    notes: str = ""

@@ -1,0 +1,80 @@
+"""The model interface: a small template-method base class and the model registry.
+
+Conventions (scikit-learn's): the constructor only stores parameters; ``fit`` does the common
+checks and calls ``_fit``; fitted attributes end in ``_``. Predictions follow podium's
+convention: P(positive) as a 1-D array for a binary task, an ``(n, k)`` array for multiclass.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Literal, TypeAlias
+
+import numpy as np
+import scipy.sparse as sp
+
+from podium.registry import Registry
+
+Task = Literal["binary", "multiclass"]
+Matrix: TypeAlias = sp.csr_matrix | np.ndarray
+
+
+class Model(ABC):
+    """Base class of every podium model."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def __init__(self, *, task: Task, n_classes: int, seed: int = 0, **params: Any) -> None:
+        self.task = task
+        self.n_classes = n_classes
+        self.seed = seed
+        self.params = params
+
+    def fit(self, X: Matrix, y: np.ndarray) -> Model:
+        y = np.asarray(y)
+        if X.shape[0] != len(y):
+            raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)}")
+        if y.min() < 0 or y.max() >= self.n_classes:
+            raise ValueError(f"labels must be integers in [0, {self.n_classes})")
+        self.n_features_in_ = X.shape[1]
+        self._fit(X, y.astype(np.int64))
+        return self
+
+    def predict_proba(self, X: Matrix) -> np.ndarray:
+        if not hasattr(self, "n_features_in_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit first")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, the model was fitted on {self.n_features_in_}"
+            )
+        proba = np.asarray(self._predict_proba(X), dtype=np.float64)
+        if self.task == "binary":
+            return proba[:, 1] if proba.ndim == 2 else proba
+        return proba
+
+    @abstractmethod
+    def _fit(self, X: Matrix, y: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def _predict_proba(self, X: Matrix) -> np.ndarray: ...
+
+    def get_params(self) -> dict[str, Any]:
+        return {"task": self.task, "n_classes": self.n_classes, "seed": self.seed, **self.params}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+MODELS: Registry[type[Model]] = Registry("model")
+
+
+def register_model(cls: type[Model]) -> type[Model]:
+    """Class decorator: register a model class under its ``name``."""
+    MODELS.add(cls.name, cls)
+    return cls
+
+
+def make_model(name: str, *, task: Task, n_classes: int, seed: int = 0, **params: Any) -> Model:
+    return MODELS.get(name)(task=task, n_classes=n_classes, seed=seed, **params)

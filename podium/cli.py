@@ -1,0 +1,186 @@
+"""The command line: parses options, runs, and presents. The only place that prints."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from competitions import COMPETITIONS
+from competitions.files import present_files
+from models import MODELS
+from podium.errors import PodiumError
+from podium.metrics import get_metric
+from podium.options import MAX_FOLDS, RunOptions
+from podium.runner import DATA_ROOT, RUNS_ROOT, RunResult, run
+
+EPILOG = """\
+examples:
+  python run.py --comp hotstar                          synthetic sample, default models
+  python run.py --comp hotstar --data-dir ~/hotstar     real train_data.json / test_data.json
+  python run.py --comp hotstar --models lgbm --folds 10 --seed 7
+  python run.py --list
+
+Without --data-dir, podium reads data/<comp>/; when that folder holds none of the
+competition's files it runs on its built-in synthetic sample and says so.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="podium: cross-validated models, a leaderboard and a submission file "
+        "for a data-science competition.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--comp", metavar="NAME",
+        help=f"competition to run: {', '.join(COMPETITIONS.names())} (see --list)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--list", action="store_true",
+        help="list the competitions with their task, metric and whether real data was found",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="PATH",
+        help=f"folder with the competition's files, directly or in sub-folders "
+        f"(default: {DATA_ROOT}/<comp>/, else the synthetic sample)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR",
+        help=f"write the run folder under DIR instead of {RUNS_ROOT}/<comp>/",
+    )  # fmt: skip
+    parser.add_argument(
+        "--folds", type=int, default=5, metavar="K",
+        help=f"number of cross-validation folds, 2..{MAX_FOLDS} (default: 5)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=int, default=42, metavar="S",
+        help="seed for folds, models and the synthetic sample; the same seed gives the same "
+        "submission bytes (default: 42)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--models", metavar="A,B",
+        help=f"comma-separated models to cross-validate, from: {', '.join(MODELS.names())} "
+        "(default: the competition's defaults)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--synthetic-scale", choices=("small", "full"), default="small",
+        help="size of the synthetic sample when no real data is found: small for quick runs, "
+        "full for the real competition's size (default: small)",
+    )  # fmt: skip
+    parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks and debug logging"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("lightgbm", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.list:
+            print(list_competitions())
+            return 0
+        if not args.comp:
+            parser.error("--comp NAME is required (or use --list)")
+        options = RunOptions(
+            comp=args.comp,
+            data_dir=args.data_dir,
+            out=args.out,
+            folds=args.folds,
+            seed=args.seed,
+            models=_split_models(args.models),
+            synthetic_scale=args.synthetic_scale,
+            progress=not args.no_progress,
+        )
+        with logging_redirect_tqdm():
+            result = run(options)
+        print(present(result))
+        return 0
+    except PodiumError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written for this run", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug or an environment problem: still one clear paragraph
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"podium failed: {type(error).__name__}: {error}. Nothing was written for this run. "
+            "Run again with --debug for the full traceback.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _split_models(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def list_competitions() -> str:
+    rows = [("name", "task", "metric", "data", "title")]
+    for name in COMPETITIONS.names():
+        spec = COMPETITIONS.get(name)
+        folder = DATA_ROOT / name
+        found = present_files(folder, spec.files)
+        data = f"real ({folder}/)" if found else "synthetic (no real data found)"
+        rows.append((name, spec.task, spec.metric, data, spec.title))
+    return _table(rows)
+
+
+def present(result: RunResult) -> str:
+    board = result.leaderboard
+    metric = get_metric(str(board.iloc[0]["metric"]))
+    rows = [("#", "model", f"CV {metric.name} (mean ± std)", "fit s", "")]
+    for _, row in board.iterrows():
+        rows.append(
+            (
+                str(row["rank"]),
+                str(row["model"]),
+                f"{row['cv_mean']:.4f} ± {row['cv_std']:.4f}",
+                f"{row['fit_seconds']:.1f}",
+                "shipped" if row["shipped"] else "",
+            )
+        )
+    lines = [
+        "",
+        f"Leaderboard ({'higher' if metric.greater_is_better else 'lower'} is better):",
+        _table(rows),
+    ]
+    if result.oracle_score is not None:
+        lines.append(
+            f"Oracle {metric.name} of the synthetic sample's true probabilities: "
+            f"{result.oracle_score:.4f} (the ceiling)"
+        )
+    if result.synthetic:
+        lines.append(
+            "Note: this run used synthetic data; its scores say nothing about the real competition."
+        )
+    lines += [f"Submission: {result.submission}", f"Run folder: {result.run_dir}"]
+    return "\n".join(lines)
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )

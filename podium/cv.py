@@ -1,0 +1,87 @@
+"""Cross-validation of one model over a run's saved folds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.base import Matrix, Model
+from podium.folds import iter_folds
+from podium.metrics import Metric
+
+
+@dataclass
+class CVResult:
+    """Out-of-fold and test predictions of one model, with its fold scores and timings."""
+
+    model: str
+    oof: np.ndarray
+    test: np.ndarray
+    fold_scores: list[float]
+    oof_score: float
+    fit_seconds: float
+    predict_seconds: float
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def cv_mean(self) -> float:
+        return float(np.mean(self.fold_scores))
+
+    @property
+    def cv_std(self) -> float:
+        return float(np.std(self.fold_scores))
+
+
+def cross_validate(
+    name: str,
+    make: Callable[[], Model],
+    X: Matrix,
+    y: np.ndarray,
+    X_test: Matrix,
+    fold: np.ndarray,
+    metric: Metric,
+    on_fold_done: Callable[[int, float], None] | None = None,
+) -> CVResult:
+    """Fit one fresh model per fold on that fold's training rows only.
+
+    Every fitted transform lives inside the model, so nothing is fitted on validation rows.
+    The test prediction is the mean of the fold models' predictions.
+    """
+    n_folds = int(fold.max()) + 1
+    oof: np.ndarray | None = None
+    test_sum: np.ndarray | None = None
+    scores: list[float] = []
+    fit_seconds = predict_seconds = 0.0
+    params: dict[str, object] = {}
+    for k, train_idx, valid_idx in iter_folds(fold):
+        model = make()
+        started = time.perf_counter()
+        model.fit(X[train_idx], y[train_idx])
+        fit_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        valid_pred = model.predict_proba(X[valid_idx])
+        test_pred = model.predict_proba(X_test)
+        predict_seconds += time.perf_counter() - started
+        if oof is None:
+            oof = np.zeros((len(y), *valid_pred.shape[1:]))
+            test_sum = np.zeros_like(test_pred)
+        oof[valid_idx] = valid_pred
+        test_sum = test_sum + test_pred
+        scores.append(metric.score(y[valid_idx], valid_pred))
+        params = model.get_params()
+        if on_fold_done is not None:
+            on_fold_done(k, scores[-1])
+    assert oof is not None and test_sum is not None
+    return CVResult(
+        model=name,
+        oof=oof,
+        test=test_sum / n_folds,
+        fold_scores=scores,
+        oof_score=metric.score(y, oof),
+        fit_seconds=fit_seconds,
+        predict_seconds=predict_seconds,
+        params=params,
+    )

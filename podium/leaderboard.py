@@ -1,0 +1,34 @@
+"""The run's leaderboard: one row per model, best first in the metric's own direction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from podium.cv import CVResult
+from podium.metrics import Metric
+
+# Other tools read these columns; add new ones, never rename.
+CONTRACT_COLUMNS = ("model", "metric", "cv_mean", "cv_std", "fit_seconds")
+
+
+def build_leaderboard(results: Sequence[CVResult], metric: Metric) -> pd.DataFrame:
+    ranked = sorted(results, key=lambda r: metric.sort_key(r.cv_mean))
+    rows = []
+    for rank, result in enumerate(ranked, start=1):
+        row: dict[str, object] = {
+            "rank": rank,
+            "model": result.model,
+            "metric": metric.name,
+            "cv_mean": result.cv_mean,
+            "cv_std": result.cv_std,
+            "fit_seconds": round(result.fit_seconds, 3),
+            "predict_seconds": round(result.predict_seconds, 3),
+            "oof_score": result.oof_score,
+        }
+        for k, score in enumerate(result.fold_scores, start=1):
+            row[f"fold_{k}"] = score
+        row["shipped"] = rank == 1
+        rows.append(row)
+    return pd.DataFrame(rows)

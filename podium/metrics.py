@@ -1,0 +1,114 @@
+"""Metrics that know themselves: their direction and the kind of prediction they need.
+
+Everything that depends on a metric's direction (leaderboard order, later the Optuna direction
+and early stopping) asks the metric instead of repeating it.
+
+Predictions follow one convention throughout podium: a binary task predicts a 1-D array with the
+probability of the positive class; a multiclass task predicts an ``(n, k)`` array of class
+probabilities whose columns follow the competition's class order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sklearn import metrics as skm
+
+from podium.registry import Registry
+
+Needs = Literal["proba", "label"]
+
+# Probabilities are clipped this far from 0 and 1 before a log loss, as Kaggle does.
+LOG_LOSS_EPS = 1e-15
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A scoring rule. ``needs`` says whether it scores probabilities or hard labels."""
+
+    name: str
+    func: Callable[[np.ndarray, np.ndarray], float]
+    greater_is_better: bool
+    needs: Needs
+    description: str
+
+    @property
+    def direction(self) -> Literal["maximize", "minimize"]:
+        return "maximize" if self.greater_is_better else "minimize"
+
+    def score(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        """Score predictions in podium's convention (probabilities; see module docstring).
+
+        Label metrics turn probabilities into labels with the plain rule (argmax, or 0.5 for a
+        binary task); a tuned decision rule is applied by the caller before scoring.
+        """
+        y_true = np.asarray(y_true)
+        y_pred = np.asarray(y_pred)
+        if self.needs == "label" and np.issubdtype(y_pred.dtype, np.floating):
+            y_pred = to_labels(y_pred)
+        return float(self.func(y_true, y_pred))
+
+    def is_better(self, a: float, b: float) -> bool:
+        """True when score ``a`` is strictly better than score ``b``."""
+        return a > b if self.greater_is_better else a < b
+
+    def sort_key(self, value: float) -> float:
+        """Key for sorting best first with ``sorted``."""
+        return -value if self.greater_is_better else value
+
+
+def to_labels(proba: np.ndarray) -> np.ndarray:
+    if proba.ndim == 1:
+        return (proba >= 0.5).astype(np.int64)
+    return np.asarray(proba.argmax(axis=1), dtype=np.int64)
+
+
+def _roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    if len(np.unique(y_true)) < 2:
+        return float("nan")  # undefined on a single class; shown as NaN, never as a score
+    return float(skm.roc_auc_score(y_true, y_pred))
+
+
+def _multi_log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    proba = np.clip(y_pred, LOG_LOSS_EPS, 1 - LOG_LOSS_EPS)
+    if proba.ndim == 1:
+        proba = np.column_stack([1 - proba, proba])
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    return float(skm.log_loss(y_true, proba, labels=np.arange(proba.shape[1])))
+
+
+def _f1_macro(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.f1_score(y_true, y_pred, average="macro", zero_division=0))
+
+
+METRICS: Registry[Metric] = Registry("metric")
+
+
+def register_metric(metric: Metric) -> Metric:
+    return METRICS.add(metric.name, metric)
+
+
+register_metric(
+    Metric("roc_auc", _roc_auc, True, "proba", "area under the ROC curve of P(positive)")
+)
+register_metric(
+    Metric(
+        "log_loss",
+        _multi_log_loss,
+        False,
+        "proba",
+        f"multiclass log loss, probabilities clipped to [{LOG_LOSS_EPS:g}, 1-{LOG_LOSS_EPS:g}]",
+    )
+)
+register_metric(
+    Metric(
+        "f1_macro", _f1_macro, True, "label", "F1 averaged over classes with equal weight (macro)"
+    )
+)
+
+
+def get_metric(name: str) -> Metric:
+    return METRICS.get(name)

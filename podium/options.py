@@ -1,0 +1,29 @@
+"""Run options: typed, frozen, and validated before any work starts."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+MAX_FOLDS = 20
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    comp: str
+    data_dir: Path | None = None
+    out: Path | None = None
+    folds: int = 5
+    seed: int = 42
+    models: tuple[str, ...] | None = None  # None: the competition's default models
+    synthetic_scale: Literal["small", "full"] = "small"
+    progress: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        for key in ("data_dir", "out"):
+            values[key] = None if values[key] is None else str(values[key])
+        values["models"] = None if self.models is None else list(self.models)
+        return values

@@ -1,0 +1,262 @@
+"""One run of one competition: data, features, folds, cross-validation, leaderboard, submission.
+
+The runner logs what it does through :mod:`logging`; the CLI decides how that is shown.
+Every file of a run is written into a hidden staging folder that is renamed to the run folder
+only when the run succeeded, so a failed or interrupted run leaves no half-written folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from competitions import get_competition
+from competitions.files import find_files, present_files
+from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec, Dataset
+from features.base import FeatureSet
+from models import MODELS, make_model
+from podium import __version__
+from podium.atomic import write_text
+from podium.cv import CVResult, cross_validate
+from podium.errors import ConfigError
+from podium.folds import make_folds
+from podium.leaderboard import build_leaderboard
+from podium.metrics import get_metric
+from podium.options import MAX_FOLDS, RunOptions
+
+log = logging.getLogger(__name__)
+
+DATA_ROOT = Path("data")
+RUNS_ROOT = Path("runs")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    leaderboard: pd.DataFrame
+    submission: Path
+    dataset_source: str
+    synthetic: bool
+    n_features: int
+    feature_seconds: float
+    oracle_score: float | None
+
+
+def validate_options(options: RunOptions) -> CompetitionSpec:
+    """Check every option before any work starts; return the competition's spec."""
+    spec = get_competition(options.comp)
+    if not 2 <= options.folds <= MAX_FOLDS:
+        raise ConfigError(f"--folds must be between 2 and {MAX_FOLDS}, got {options.folds}")
+    if options.seed < 0:
+        raise ConfigError(f"--seed must be a non-negative integer, got {options.seed}")
+    if options.synthetic_scale not in SYNTHETIC_SCALES:
+        raise ConfigError(
+            f"--synthetic-scale must be one of {', '.join(SYNTHETIC_SCALES)}, "
+            f"got {options.synthetic_scale!r}"
+        )
+    if options.models is not None:
+        if not options.models:
+            raise ConfigError("--models needs at least one model name")
+        for name in options.models:
+            MODELS.get(name)  # raises a ConfigError listing the known models
+        if len(set(options.models)) != len(options.models):
+            raise ConfigError(f"--models lists a model twice: {','.join(options.models)}")
+    if options.data_dir is not None and not options.data_dir.is_dir():
+        raise ConfigError(f"--data-dir {str(options.data_dir)!r} is not a folder")
+    return spec
+
+
+def load_dataset(spec: CompetitionSpec, options: RunOptions) -> Dataset:
+    """Real files from ``--data-dir`` or ``data/<comp>/``, else the synthetic sample."""
+    if options.data_dir is not None:
+        return spec.load(find_files(options.data_dir, spec.files))
+    default_dir = DATA_ROOT / spec.name
+    if present_files(default_dir, spec.files):
+        return spec.load(find_files(default_dir, spec.files))
+    expected = " and ".join(f.name for f in spec.files if f.required)
+    log.warning(
+        "No data in %s/: running on podium's built-in synthetic %s sample (%s scale). "
+        "To use the real files, put %s in %s/ or pass --data-dir PATH.",
+        default_dir, spec.name, options.synthetic_scale, expected, default_dir,
+    )  # fmt: skip
+    return spec.synthesize(options.synthetic_scale, options.seed)
+
+
+def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
+    """Run a competition end to end. ``dataset`` replaces the loader (tests, benchmarks)."""
+    spec = validate_options(options)
+    metric = get_metric(spec.metric)
+    model_names = options.models or spec.default_models
+    started = time.perf_counter()
+
+    if dataset is None:
+        dataset = load_dataset(spec, options)
+    log.info("Data: %s", dataset.source)
+    log.info(
+        "%s training rows, %s test rows, classes %s",
+        f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
+    )  # fmt: skip
+
+    t0 = time.perf_counter()
+    features = spec.build_features(dataset)
+    feature_seconds = time.perf_counter() - t0
+    log.info(
+        "Features: %s columns (%.2f%% non-zero) built in %.1f s",
+        f"{features.n_features:,}", 100 * features.density(), feature_seconds,
+    )  # fmt: skip
+
+    fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
+    results = _cross_validate_all(spec, dataset, features, fold, model_names, options)
+    leaderboard = build_leaderboard(results, metric)
+    best = next(r for r in results if r.model == leaderboard.iloc[0]["model"])
+    oracle = None
+    if dataset.truth is not None and metric.needs == "proba":
+        oracle = metric.score(dataset.y, dataset.truth)
+
+    run_dir = _new_run_dir(spec, options)
+    with _staging(run_dir) as stage:
+        submission = spec.submission.write(
+            stage / spec.submission.filename, dataset.test_ids, best.test
+        )
+        _write_predictions(stage, dataset, fold, results)
+        leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
+        write_text(stage / "options.json", _json(_resolved_options(options, spec, model_names)))
+        summary = {
+            "competition": spec.name,
+            "data_source": dataset.source,
+            "synthetic": dataset.synthetic,
+            "train_rows": len(dataset.train),
+            "test_rows": len(dataset.test),
+            "class_balance": dataset.class_balance(),
+            "n_features": features.n_features,
+            "feature_seconds": round(feature_seconds, 3),
+            "metric": metric.name,
+            "metric_direction": metric.direction,
+            "shipped": best.model,
+            "oracle_score": oracle,
+            "total_seconds": round(time.perf_counter() - started, 3),
+        }
+        write_text(stage / "run.json", _json(summary))
+    return RunResult(
+        run_dir=run_dir,
+        leaderboard=leaderboard,
+        submission=run_dir / submission.name,
+        dataset_source=dataset.source,
+        synthetic=dataset.synthetic,
+        n_features=features.n_features,
+        feature_seconds=feature_seconds,
+        oracle_score=oracle,
+    )
+
+
+def _cross_validate_all(
+    spec: CompetitionSpec,
+    dataset: Dataset,
+    features: FeatureSet,
+    fold: np.ndarray,
+    model_names: tuple[str, ...],
+    options: RunOptions,
+) -> list[CVResult]:
+    metric = get_metric(spec.metric)
+    n_folds = int(fold.max()) + 1
+    results: list[CVResult] = []
+    with tqdm(
+        total=len(model_names) * n_folds,
+        unit="fold",
+        disable=None if options.progress else True,  # None: shown only on a terminal
+        leave=False,
+    ) as bar:
+        for name in model_names:
+            bar.set_description(name)
+
+            make = partial(
+                make_model, name, task=spec.task, n_classes=len(dataset.classes), seed=options.seed
+            )
+
+            def fold_done(k: int, score: float, name: str = name) -> None:
+                bar.set_postfix_str(f"fold {k + 1}/{n_folds} {metric.name}={score:.4f}")
+                bar.update()
+
+            result = cross_validate(
+                name, make, features.X_train, dataset.y, features.X_test, fold, metric, fold_done
+            )
+            log.info(
+                "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)",
+                name, metric.name, result.cv_mean, result.cv_std, n_folds, result.fit_seconds,
+            )  # fmt: skip
+            results.append(result)
+    return results
+
+
+def _write_predictions(
+    stage: Path, dataset: Dataset, fold: np.ndarray, results: list[CVResult]
+) -> None:
+    ids = dataset.train_ids
+    folds = pd.DataFrame({"ID": ids, "fold": fold})
+    oof = folds.assign(target=np.asarray(dataset.classes)[dataset.y])
+    test = pd.DataFrame({"ID": dataset.test_ids})
+    for result in results:
+        for frame, values in ((oof, result.oof), (test, result.test)):
+            if values.ndim == 1:
+                frame[result.model] = values
+            else:
+                for j, cls in enumerate(dataset.classes):
+                    frame[f"{result.model}:{cls}"] = values[:, j]
+    for frame, name in (
+        (folds, "folds.csv"),
+        (oof, "oof_predictions.csv"),
+        (test, "test_predictions.csv"),
+    ):
+        frame.to_csv(stage / name, index=False, float_format="%.6f", lineterminator="\n")
+
+
+def _resolved_options(options: RunOptions, spec: CompetitionSpec, models: tuple[str, ...]) -> dict:
+    values = options.to_json()
+    values.update(
+        models=list(models),
+        metric=spec.metric,
+        fold_scheme=spec.folds.kind,
+        podium_version=__version__,
+        python=platform.python_version(),
+    )
+    return values
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def _new_run_dir(spec: CompetitionSpec, options: RunOptions) -> Path:
+    parent = options.out if options.out is not None else RUNS_ROOT / spec.name
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = parent / stamp
+    suffix = 1
+    while candidate.exists() or (candidate.parent / f".{candidate.name}.partial").exists():
+        suffix += 1
+        candidate = parent / f"{stamp}-{suffix}"
+    return candidate
+
+
+@contextmanager
+def _staging(run_dir: Path) -> Iterator[Path]:
+    """A hidden folder next to ``run_dir``, renamed to it only if the block succeeds."""
+    stage = run_dir.parent / f".{run_dir.name}.partial"
+    stage.mkdir(parents=True)
+    try:
+        yield stage
+        stage.rename(run_dir)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise

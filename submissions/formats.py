@@ -1,0 +1,100 @@
+"""Submission formats. ``build`` makes the frame, ``validate`` checks it, ``write`` does both
+and writes atomically, so an invalid submission is never written, not even partly."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from podium.atomic import write_bytes
+from podium.errors import SubmissionError
+
+
+class SubmissionFormat(Protocol):
+    @property
+    def filename(self) -> str: ...
+
+    def build(self, ids: Sequence[str], predictions: np.ndarray) -> pd.DataFrame: ...
+
+    def validate(self, frame: pd.DataFrame, expected_ids: Sequence[str]) -> None: ...
+
+    def write(
+        self, path: str | os.PathLike[str], ids: Sequence[str], predictions: np.ndarray
+    ) -> Path: ...
+
+
+@dataclass(frozen=True)
+class ProbabilityCSV:
+    """A CSV of ``id_column`` followed by one probability column per entry of ``columns``.
+
+    Probabilities are written with ``decimals`` decimals, so the same predictions always give
+    the same bytes.
+    """
+
+    id_column: str
+    columns: tuple[str, ...]
+    filename: str = "submission.csv"
+    decimals: int = 6
+    rows_sum_to_one: bool = False
+
+    def build(self, ids: Sequence[str], predictions: np.ndarray) -> pd.DataFrame:
+        values = np.asarray(predictions, dtype=np.float64)
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.shape != (len(ids), len(self.columns)):
+            raise SubmissionError(
+                f"{self.filename}: predictions have shape {values.shape}, expected "
+                f"({len(ids)}, {len(self.columns)}) for columns {', '.join(self.columns)}"
+            )
+        frame = pd.DataFrame(values, columns=list(self.columns))
+        frame.insert(0, self.id_column, [str(i) for i in ids])
+        return frame
+
+    def validate(self, frame: pd.DataFrame, expected_ids: Sequence[str]) -> None:
+        problems: list[str] = []
+        expected_cols = [self.id_column, *self.columns]
+        if list(frame.columns) != expected_cols:
+            problems.append(f"columns are {list(frame.columns)}, expected {expected_cols}")
+        else:
+            ids = frame[self.id_column].astype(str)
+            duplicated = ids[ids.duplicated()]
+            if len(duplicated):
+                problems.append(f"{len(duplicated)} duplicate IDs, e.g. {duplicated.iloc[0]!r}")
+            got, want = set(ids), {str(i) for i in expected_ids}
+            if got - want:
+                problems.append(
+                    f"{len(got - want)} IDs not in the test file, e.g. {sorted(got - want)[0]!r}"
+                )
+            if want - got:
+                problems.append(
+                    f"{len(want - got)} test IDs missing, e.g. {sorted(want - got)[0]!r}"
+                )
+            values = frame[list(self.columns)].to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.isnan(values).any():
+                problems.append(
+                    f"{int(np.isnan(values).any(axis=1).sum())} rows have NaN probabilities"
+                )
+            elif (values < 0).any() or (values > 1).any():
+                problems.append("probabilities outside [0, 1]")
+            elif self.rows_sum_to_one and not np.allclose(values.sum(axis=1), 1.0, atol=1e-4):
+                problems.append("class probabilities of a row do not sum to 1")
+        if problems:
+            raise SubmissionError(f"{self.filename} is not valid: " + "; ".join(problems))
+
+    def write(
+        self, path: str | os.PathLike[str], ids: Sequence[str], predictions: np.ndarray
+    ) -> Path:
+        frame = self.build(ids, predictions)
+        self.validate(frame, ids)
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, float_format=f"%.{self.decimals}f", lineterminator="\n")
+        target = Path(path)
+        write_bytes(target, buffer.getvalue().encode("utf-8"))
+        return target
