@@ -68,7 +68,11 @@ def test_truncated_gzip_is_a_clear_error(tmp_path):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("cities", "delhi:3492,mumbai", r"user 'train-1', field 'cities': the pair 'mumbai' has no ':'"),
+        (
+            "cities",
+            "delhi:3492,mumbai",
+            r"user 'train-1', field 'cities': the pair 'mumbai' has no ':'",
+        ),
         ("dow", "7:12,1:ten", r"user 'train-1', field 'dow': the pair '1:ten' has seconds"),
         ("titles", "Show:soon", r"user 'train-1', field 'titles': the pair 'Show:soon'"),
     ],
@@ -92,7 +96,10 @@ def test_bad_pairs_name_the_user_and_field(tmp_path, field, value, message):
         ([1, 2], "expected one JSON object keyed by user ID, found a JSON list"),
         ({}, "holds no users"),
         ({"train-0": "x"}, "user 'train-0' is a JSON str, expected an object"),
-        ({"train-0": {**USER, "tod": 5, "segment": "pos"}}, "user 'train-0', field 'tod' is a JSON int"),
+        (
+            {"train-0": {**USER, "tod": 5, "segment": "pos"}},
+            "user 'train-0', field 'tod' is a JSON int",
+        ),
         ({"train-0": {**USER}}, "user 'train-0' has no 'segment'"),
         ({"train-0": {**USER, "segment": "maybe"}}, "user 'train-0' has segment 'maybe'"),
     ],

@@ -1,0 +1,108 @@
+"""Conformance tests, parametrized over every registered metric, model and competition."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from competitions import COMPETITIONS
+from models import MODELS, make_model
+from models.base import Model
+from podium.errors import ConfigError
+from podium.metrics import METRICS, get_metric
+from podium.registry import Registry
+
+
+def test_registry_refuses_duplicates_and_explains_unknown_names():
+    registry: Registry[int] = Registry("widget")
+    registry.add("a", 1)
+    with pytest.raises(ValueError, match="already registered.*another name"):
+        registry.add("a", 2)
+    with pytest.raises(ConfigError, match="unknown widget 'b'; known widgets: a"):
+        registry.get("b")
+
+
+@pytest.mark.parametrize("name", METRICS.names())
+def test_metric_prefers_perfect_to_random_predictions(name):
+    metric = get_metric(name)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=300)
+    perfect = np.eye(3)[y] * 0.98 + 0.01 / 3 * 2
+    noise = rng.dirichlet(np.ones(3), size=300)
+    if name == "roc_auc":
+        y = (y == 1).astype(int)
+        perfect, noise = perfect[:, 1], noise[:, 1]
+    assert metric.is_better(metric.score(y, perfect), metric.score(y, noise))
+    assert metric.needs in ("proba", "label")
+    assert metric.direction == ("maximize" if metric.greater_is_better else "minimize")
+
+
+def test_metric_values_match_known_cases():
+    assert (
+        get_metric("roc_auc").score(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])) == 0.75
+    )
+    assert (
+        get_metric("log_loss").score(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]])) < 1e-12
+    )
+    labels = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    assert get_metric("f1_macro").score(np.array([0, 1, 1]), labels) == pytest.approx(2 / 3)
+
+
+def toy_problem(n_classes: int):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(600, 6))
+    y = (X[:, 0] > 0).astype(int) if n_classes == 2 else np.digitize(X[:, 0], [-0.5, 0.5])
+    return sp.csr_matrix(X), y
+
+
+@pytest.mark.parametrize("name", MODELS.names())
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_model_learns_a_simple_signal_in_the_podium_convention(name, n_classes):
+    task = "binary" if n_classes == 2 else "multiclass"
+    X, y = toy_problem(n_classes)
+    model = make_model(name, task=task, n_classes=n_classes, seed=0)
+    assert not any(attr.endswith("_") for attr in vars(model))  # constructor only stores params
+    with pytest.raises(RuntimeError, match="not fitted"):
+        model.predict_proba(X)
+    proba = model.fit(X[:400], y[:400]).predict_proba(X[400:])
+    if n_classes == 2:
+        assert proba.shape == (200,)
+        assert get_metric("roc_auc").score(y[400:], proba) > 0.9
+    else:
+        assert proba.shape == (200, 3)
+        assert np.allclose(proba.sum(axis=1), 1)
+        assert (proba.argmax(axis=1) == y[400:]).mean() > 0.8
+    assert model.n_features_in_ == 6
+
+
+@pytest.mark.parametrize("name", MODELS.names())
+def test_model_is_deterministic_for_a_seed(name):
+    X, y = toy_problem(2)
+    a = make_model(name, task="binary", n_classes=2, seed=5).fit(X, y).predict_proba(X)
+    b = make_model(name, task="binary", n_classes=2, seed=5).fit(X, y).predict_proba(X)
+    assert np.array_equal(a, b)
+
+
+def test_models_are_registered_as_classes():
+    for name in MODELS.names():
+        assert issubclass(MODELS.get(name), Model)
+
+
+@pytest.mark.parametrize("name", COMPETITIONS.names())
+def test_competition_spec_is_consistent(name):
+    spec = COMPETITIONS.get(name)
+    get_metric(spec.metric)
+    for model in spec.default_models:
+        MODELS.get(model)
+    assert set(spec.synthetic_sizes) == {"small", "full"}
+    assert spec.files and all(f.names for f in spec.files)
+
+
+@pytest.mark.parametrize("name", COMPETITIONS.names())
+def test_competition_synthetic_sample_builds_features(name):
+    spec = COMPETITIONS.get(name)
+    dataset = spec.synthesize("small", 0)
+    assert dataset.synthetic and len(dataset.train) and len(dataset.test)
+    features = spec.build_features(dataset)
+    assert features.X_train.shape[0] == len(dataset.train)
+    assert features.X_test.shape[0] == len(dataset.test)
+    assert np.isfinite(features.X_train.data).all()
