@@ -11,35 +11,15 @@ Peak RSS is this process's (the generator's memory is not counted).
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from common import cv_report, generate_in_child, peak_rss_gib
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from competitions import hotstar  # noqa: E402
-from competitions.files import find_files  # noqa: E402
-from models import make_model  # noqa: E402
-from podium.cv import cross_validate  # noqa: E402
-from podium.folds import make_folds  # noqa: E402
-from podium.metrics import get_metric  # noqa: E402
-
-
-def write_sample(folder: Path, scale: str, seed: int) -> None:
-    dataset = hotstar.synthesize(scale, seed)  # type: ignore[arg-type]
-    hotstar.write_files(dataset, folder)
-    assert dataset.truth is not None
-    np.save(folder / "truth.npy", dataset.truth)
-
-
-def peak_rss_gib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # ru_maxrss is KiB
+from competitions import hotstar
+from competitions.files import find_files
 
 
 def main() -> None:
@@ -52,18 +32,14 @@ def main() -> None:
     parser.add_argument("--write-sample", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.write_sample:
-        write_sample(args.write_sample, args.synthetic_scale, args.seed)
+        dataset = hotstar.synthesize(args.synthetic_scale, args.seed)
+        hotstar.write_files(dataset, args.write_sample)
+        np.save(args.write_sample / "truth.npy", dataset.truth)
         return
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="podium-bench-"))
     if not (work / "truth.npy").exists():
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, __file__, "--write-sample", str(work),
-             "--synthetic-scale", args.synthetic_scale, "--seed", str(args.seed)],
-            check=True,
-        )  # fmt: skip
-        print(f"generate + write JSON (child process): {time.perf_counter() - started:.1f} s")
+        generate_in_child(__file__, work, args.synthetic_scale, args.seed)
     sizes = {p.name: p.stat().st_size / 1024**2 for p in work.glob("*.json")}
     print("files:", ", ".join(f"{name} {mb:.0f} MiB" for name, mb in sorted(sizes.items())))
 
@@ -78,27 +54,10 @@ def main() -> None:
         f"(JSON read {load_s:.1f} s), {features.n_features:,} features, "
         f"peak RSS so far {peak_rss_gib():.2f} GiB"
     )
-
-    truth = np.load(work / "truth.npy")
-    metric = get_metric(hotstar.SPEC.metric)
-    oracle = metric.score(dataset.y, truth)
-    fold = make_folds(hotstar.SPEC.folds, dataset.y, args.folds, args.seed)
-    oracle_folds = [metric.score(dataset.y[fold == k], truth[fold == k]) for k in range(args.folds)]
-    print(f"oracle {metric.name}: {oracle:.4f} (mean over folds {np.mean(oracle_folds):.4f})")
-    for name in args.models.split(","):
-
-        def make(name: str = name):  # type: ignore[no-untyped-def]
-            return make_model(name, task="binary", n_classes=2, seed=args.seed)
-
-        result = cross_validate(
-            name, make, features.X_train, dataset.y, features.X_test, fold, metric
-        )
-        gap = np.mean(oracle_folds) - result.cv_mean
-        print(
-            f"{name:8s} CV {metric.name} {result.cv_mean:.4f} ± {result.cv_std:.4f} "
-            f"(oracle gap {gap:.4f}), fit {result.fit_seconds:.1f} s, "
-            f"predict {result.predict_seconds:.1f} s, peak RSS so far {peak_rss_gib():.2f} GiB"
-        )
+    cv_report(
+        hotstar.SPEC, dataset, features, args.models.split(","),
+        folds=args.folds, seed=args.seed, truth=np.load(work / "truth.npy"),
+    )  # fmt: skip
     print(f"peak RSS: {peak_rss_gib():.2f} GiB")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,8 @@ class Dataset:
     truth: np.ndarray | None = None
     groups: np.ndarray | None = None
     file_labels: tuple[str, str] = ("train", "test")
+    # Further cleaned tables a competition's features read (events, sessions, ...), by name.
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.y) != len(self.train):
@@ -89,3 +91,7 @@ class CompetitionSpec:
     default_models: tuple[str, ...]
     synthetic_sizes: Mapping[SyntheticScale, tuple[int, int]] = field(default_factory=dict)
     notes: str = ""
+    # Per-model parameter overrides that suit this competition's data, e.g. {"logreg": {"C": 0.02}}.
+    model_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Named subsets of training rows whose out-of-fold score is reported beside the overall one.
+    subsets: Callable[[Dataset], Mapping[str, np.ndarray]] | None = None

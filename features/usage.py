@@ -26,6 +26,9 @@ from features.keyseconds import Pairs, parse_pairs
 from podium.errors import DataError
 
 RARE = "<rare>"
+# What a bag's cell holds: the key's share of the row's total, log1p of its seconds (or count),
+# or 1 for presence.
+BagValue = Literal["share", "log_seconds", "presence"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class FieldSpec:
     # A closed set of keys (hours 0..23, days 1..7); anything else is a data error.
     domain: tuple[str, ...] | None = None
     min_count: int = 1
-    value: Literal["share", "log_seconds"] = "share"
+    value: BagValue = "share"
     aggregates: bool = True
     # Named groups of keys whose summed share is a feature, ``{label}_group={name}``
     # (e.g. all sports genres): domain knowledge the competition declares.
@@ -60,9 +63,9 @@ class UsageFeatures:
         for spec in self.fields:
             tr = _parse(train, spec, sources[0])
             te = _parse(test, spec, sources[1])
-            vocab = fit_vocabulary(tr, spec)
+            vocab = list(spec.domain or ()) or fit_vocabulary(tr, spec.min_count)
             for pairs, blocks in ((tr, train_blocks), (te, test_blocks)):
-                blocks.append(_bag(pairs, vocab, spec))
+                blocks.append(bag_matrix(pairs, vocab, spec.value))
                 if spec.groups:
                     blocks.append(sp.csr_matrix(_group_shares(pairs, spec.groups)))
                 if spec.aggregates:
@@ -97,21 +100,20 @@ def _parse(frame: pd.DataFrame, spec: FieldSpec, source: str) -> Pairs:
     return pairs
 
 
-def fit_vocabulary(pairs: Pairs, spec: FieldSpec) -> list[str]:
+def fit_vocabulary(pairs: Pairs, min_count: int = 1) -> list[str]:
     """Keys in at least ``min_count`` distinct rows, in a stable order; ``<rare>`` last."""
-    if spec.domain is not None:
-        return list(spec.domain)
     # Distinct rows per key: duplicates of a key within a row count once.
     row_key = np.unique(pairs.row * len(pairs.keys) + pairs.code) % max(len(pairs.keys), 1)
     counts = np.bincount(row_key, minlength=len(pairs.keys))
-    keep = counts >= spec.min_count
+    keep = counts >= min_count
     vocab = sorted(str(k) for k in pairs.keys[keep])
     if (~keep).any():
         vocab.append(RARE)
     return vocab
 
 
-def _bag(pairs: Pairs, vocab: Sequence[str], spec: FieldSpec) -> sp.csr_matrix:
+def bag_matrix(pairs: Pairs, vocab: Sequence[str], value: BagValue) -> sp.csr_matrix:
+    """One column per vocabulary key; keys outside it go to ``<rare>`` when there is one."""
     columns = pd.Index(list(vocab))
     rare = columns.get_loc(RARE) if RARE in columns else -1
     key_to_col = columns.get_indexer(pd.Index(pairs.keys.astype(str), dtype=object))
@@ -121,8 +123,10 @@ def _bag(pairs: Pairs, vocab: Sequence[str], spec: FieldSpec) -> sp.csr_matrix:
     seconds = pairs.seconds[keep]
     bag = sp.csr_matrix((seconds, (pairs.row[keep], col[keep])), shape=(pairs.n_rows, len(vocab)))
     bag.sum_duplicates()
-    if spec.value == "log_seconds":
+    if value == "log_seconds":
         bag.data = np.log1p(bag.data)
+    elif value == "presence":
+        bag.data = np.ones_like(bag.data)
     else:
         totals = np.bincount(pairs.row, weights=pairs.seconds, minlength=pairs.n_rows)
         row_of_entry = np.repeat(np.arange(pairs.n_rows), np.diff(bag.indptr))

@@ -149,13 +149,23 @@ def list_competitions() -> str:
 def present(result: RunResult) -> str:
     board = result.leaderboard
     metric = get_metric(str(board.iloc[0]["metric"]))
-    rows = [("#", "model", f"CV {metric.name} (mean ± std)", "fit s", "")]
+    subsets = [c for c in board.columns if c.startswith("oof_") and c != "oof_score"]
+    header = (
+        "#",
+        "model",
+        f"CV {metric.name} (mean ± std)",
+        *[c[4:] for c in subsets],
+        "fit s",
+        "",
+    )
+    rows = [header]
     for _, row in board.iterrows():
         rows.append(
             (
                 str(row["rank"]),
                 str(row["model"]),
                 f"{row['cv_mean']:.4f} ± {row['cv_std']:.4f}",
+                *[f"{row[c]:.4f}" for c in subsets],
                 f"{row['fit_seconds']:.1f}",
                 "shipped" if row["shipped"] else "",
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +25,8 @@ class CVResult:
     fit_seconds: float
     predict_seconds: float
     params: dict[str, object] = field(default_factory=dict)
+    # Out-of-fold score on named subsets of the rows (e.g. devices with / without events).
+    subset_scores: dict[str, float] = field(default_factory=dict)
 
     @property
     def cv_mean(self) -> float:
@@ -44,6 +46,7 @@ def cross_validate(
     fold: np.ndarray,
     metric: Metric,
     on_fold_done: Callable[[int, float], None] | None = None,
+    subsets: Mapping[str, np.ndarray] | None = None,
 ) -> CVResult:
     """Fit one fresh model per fold on that fold's training rows only.
 
@@ -84,4 +87,7 @@ def cross_validate(
         fit_seconds=fit_seconds,
         predict_seconds=predict_seconds,
         params=params,
+        subset_scores={
+            name: metric.score(y[mask], oof[mask]) for name, mask in (subsets or {}).items()
+        },
     )

@@ -27,6 +27,8 @@ def build_leaderboard(results: Sequence[CVResult], metric: Metric) -> pd.DataFra
             "predict_seconds": round(result.predict_seconds, 3),
             "oof_score": result.oof_score,
         }
+        for name, score in result.subset_scores.items():
+            row[f"oof_{name}"] = score
         for k, score in enumerate(result.fold_scores, start=1):
             row[f"fold_{k}"] = score
         row["shipped"] = rank == 1

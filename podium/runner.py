@@ -85,7 +85,10 @@ def load_dataset(spec: CompetitionSpec, options: RunOptions) -> Dataset:
     default_dir = DATA_ROOT / spec.name
     if present_files(default_dir, spec.files):
         return spec.load(find_files(default_dir, spec.files))
-    expected = " and ".join(f.name for f in spec.files if f.required)
+    required = [f.name for f in spec.files if f.required]
+    expected = (
+        ", ".join(required[:-1]) + f" and {required[-1]}" if len(required) > 1 else required[0]
+    )
     log.warning(
         "No data in %s/: running on podium's built-in synthetic %s sample (%s scale). "
         "To use the real files, put %s in %s/ or pass --data-dir PATH.",
@@ -171,6 +174,7 @@ def _cross_validate_all(
 ) -> list[CVResult]:
     metric = get_metric(spec.metric)
     n_folds = int(fold.max()) + 1
+    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
     results: list[CVResult] = []
     with tqdm(
         total=len(model_names) * n_folds,
@@ -182,7 +186,12 @@ def _cross_validate_all(
             bar.set_description(name)
 
             make = partial(
-                make_model, name, task=spec.task, n_classes=len(dataset.classes), seed=options.seed
+                make_model,
+                name,
+                task=spec.task,
+                n_classes=len(dataset.classes),
+                seed=options.seed,
+                **spec.model_params.get(name, {}),
             )
 
             def fold_done(k: int, score: float, name: str = name) -> None:
@@ -190,11 +199,13 @@ def _cross_validate_all(
                 bar.update()
 
             result = cross_validate(
-                name, make, features.X_train, dataset.y, features.X_test, fold, metric, fold_done
-            )
+                name, make, features.X_train, dataset.y, features.X_test, fold, metric, fold_done,
+                subsets=subsets,
+            )  # fmt: skip
             log.info(
-                "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)",
+                "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",
                 name, metric.name, result.cv_mean, result.cv_std, n_folds, result.fit_seconds,
+                "".join(f"; {k} {v:.4f}" for k, v in result.subset_scores.items()),
             )  # fmt: skip
             results.append(result)
     return results

@@ -43,6 +43,9 @@ class ProbabilityCSV:
     filename: str = "submission.csv"
     decimals: int = 6
     rows_sum_to_one: bool = False
+    # Probabilities are clipped to [clip, 1 - clip] (and rows renormalised when they must sum
+    # to 1), so one confident mistake cannot cost an unbounded log loss.
+    clip: float = 0.0
 
     def build(self, ids: Sequence[str], predictions: np.ndarray) -> pd.DataFrame:
         values = np.asarray(predictions, dtype=np.float64)
@@ -53,6 +56,10 @@ class ProbabilityCSV:
                 f"{self.filename}: predictions have shape {values.shape}, expected "
                 f"({len(ids)}, {len(self.columns)}) for columns {', '.join(self.columns)}"
             )
+        if self.clip > 0:
+            values = np.clip(values, self.clip, 1 - self.clip)
+            if self.rows_sum_to_one:
+                values = values / values.sum(axis=1, keepdims=True)
         frame = pd.DataFrame(values, columns=list(self.columns))
         frame.insert(0, self.id_column, [str(i) for i in ids])
         return frame

@@ -1,0 +1,70 @@
+"""Shared pieces of the benchmark scripts: peak memory, sample generation in a child process,
+and a cross-validation report with the same folds, parameters and metric as a real run."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from competitions.spec import CompetitionSpec, Dataset  # noqa: E402
+from features.base import FeatureSet  # noqa: E402
+from models import make_model  # noqa: E402
+from podium.cv import cross_validate  # noqa: E402
+from podium.folds import make_folds  # noqa: E402
+from podium.metrics import get_metric  # noqa: E402
+
+
+def peak_rss_gib() -> float:
+    """This process's peak resident memory (children excluded); ru_maxrss is in KiB on Linux."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def generate_in_child(script: str, work: Path, scale: str, seed: int) -> None:
+    """Run ``script --write-sample WORK`` so the generator's memory is not this process's."""
+    started = time.perf_counter()
+    command = [sys.executable, script, "--write-sample", str(work)]
+    command += ["--synthetic-scale", scale, "--seed", str(seed)]
+    subprocess.run(command, check=True)
+    print(f"generate + write files (child process): {time.perf_counter() - started:.1f} s")
+
+
+def cv_report(
+    spec: CompetitionSpec,
+    dataset: Dataset,
+    features: FeatureSet,
+    models: Sequence[str],
+    *,
+    folds: int,
+    seed: int,
+    truth: np.ndarray | None = None,
+) -> None:
+    metric = get_metric(spec.metric)
+    fold = make_folds(spec.folds, dataset.y, folds, seed, dataset.groups)
+    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
+    if truth is not None:
+        per_fold = [metric.score(dataset.y[fold == k], truth[fold == k]) for k in range(folds)]
+        print(f"oracle {metric.name}: mean over folds {np.mean(per_fold):.4f}")
+    for name in models:
+        make = partial(
+            make_model, name, task=spec.task, n_classes=len(dataset.classes), seed=seed,
+            **spec.model_params.get(name, {}),
+        )  # fmt: skip
+        result = cross_validate(
+            name, make, features.X_train, dataset.y, features.X_test, fold, metric, subsets=subsets
+        )
+        parts = "".join(f", {k} {v:.4f}" for k, v in result.subset_scores.items())
+        print(
+            f"{name:8s} CV {metric.name} {result.cv_mean:.4f} ± {result.cv_std:.4f}{parts}; "
+            f"fit {result.fit_seconds:.1f} s, predict {result.predict_seconds:.1f} s, "
+            f"peak RSS so far {peak_rss_gib():.2f} GiB"
+        )

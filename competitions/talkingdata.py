@@ -1,0 +1,279 @@
+"""Kaggle "TalkingData Mobile User Demographics" (2016): a device's gender-age group.
+
+Files (the Kaggle layout, found by name in ``--data-dir`` or its sub-folders):
+``gender_age_train.csv``, ``gender_age_test.csv``, ``phone_brand_device_model.csv`` and
+``events.csv``; optional ``app_events.csv``, ``app_labels.csv`` and ``label_categories.csv``.
+Metric: multiclass log loss over 12 groups; submission: ``device_id`` and one probability
+column per group, in Kaggle's order.
+
+Cleaning drops, with a counted warning: duplicate rows, rows about unknown devices or events,
+and events with impossible timestamps (outside the competition's week). Coordinates (0, 0)
+and (1, 1) mean "no location".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from competitions import talkingdata_features
+from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
+from competitions.tables import Column, read_csv
+from competitions.talkingdata_sample import GROUPS, SCALES, TalkingDataSample, generate_scale
+from features.base import FeatureSet
+from podium.errors import DataError
+from podium.folds import FoldScheme
+from submissions.formats import ProbabilityCSV
+
+log = logging.getLogger(__name__)
+
+# The competition's week; an event outside it (like the sample's fake 2018 row) is impossible.
+EVENT_WINDOW = (pd.Timestamp("2016-04-30"), pd.Timestamp("2016-05-09"))
+MISSING_LOCATIONS = ((0.0, 0.0), (1.0, 1.0))
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "gender_age_train": (Column("device_id", "int"), Column("group", "str")),
+    "gender_age_test": (Column("device_id", "int"),),
+    "phone_brand_device_model": (
+        Column("device_id", "int"),
+        Column("phone_brand", "str"),
+        Column("device_model", "str"),
+    ),
+    "events": (
+        Column("event_id", "int"),
+        Column("device_id", "int"),
+        Column("timestamp", "str"),
+        Column("longitude", "float"),
+        Column("latitude", "float"),
+    ),
+    "app_events": (
+        Column("event_id", "int"),
+        Column("app_id", "int"),
+        Column("is_installed", "int"),
+        Column("is_active", "int"),
+    ),
+    "app_labels": (Column("app_id", "int"), Column("label_id", "int")),
+    "label_categories": (Column("label_id", "int"), Column("category", "str")),
+}
+OPTIONAL = ("app_events", "app_labels", "label_categories")
+FILES = tuple(
+    DataFile((f"{name}.csv", f"{name}.csv.gz"), required=name not in OPTIONAL) for name in TABLES
+)
+
+
+def load(files: Mapping[str, Path]) -> Dataset:
+    raw: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    for name, columns in TABLES.items():
+        path = files.get(f"{name}.csv")
+        if path is None:
+            log.info("%s.csv not found: its features are left out", name)
+            continue
+        raw[name] = read_csv(path, columns)
+        labels[name] = str(path)
+    folder = os.path.commonpath([Path(p).parent for p in labels.values()])
+    return prepare(raw, labels, source=f"TalkingData files in {folder}")
+
+
+def prepare(
+    raw: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str] | None = None,
+    *,
+    source: str,
+    synthetic: bool = False,
+    truth: np.ndarray | None = None,
+) -> Dataset:
+    """Clean the raw tables into a Dataset. ``labels`` names each table's file in messages."""
+    labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
+    train = _dedupe(raw["gender_age_train"], ["device_id"], labels["gender_age_train"])
+    test = _dedupe(raw["gender_age_test"], ["device_id"], labels["gender_age_test"])
+    bad = ~train["group"].isin(GROUPS)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{labels['gender_age_train']}: line {train.index[row] + 2}, column 'group': "
+            f"{train['group'].iloc[row]!r} is not one of {', '.join(GROUPS)}"
+        )
+    overlap = np.intersect1d(train["device_id"], test["device_id"])
+    if len(overlap):
+        raise DataError(
+            f"{labels['gender_age_test']}: {len(overlap)} devices are also in the training file, "
+            f"e.g. {overlap[0]}"
+        )
+    devices = pd.Index(np.concatenate([train["device_id"], test["device_id"]]))
+    phone = _dedupe(
+        raw["phone_brand_device_model"], ["device_id"], labels["phone_brand_device_model"]
+    )
+    phone = _known_devices(phone, devices, labels["phone_brand_device_model"]).set_index(
+        "device_id"
+    )
+    events = _clean_events(raw["events"], devices, labels["events"])
+    tables = {"events": events}
+    if "app_events" in raw:
+        tables["app_events"] = _clean_app_events(raw["app_events"], events, labels["app_events"])
+    if "app_labels" in raw:
+        tables["app_labels"] = _dedupe(
+            raw["app_labels"], ["app_id", "label_id"], labels["app_labels"]
+        )
+    if "label_categories" in raw:
+        tables["label_categories"] = _dedupe(
+            raw["label_categories"], ["label_id"], labels["label_categories"]
+        )
+
+    def frame(ids: pd.Series) -> pd.DataFrame:
+        joined = phone.reindex(ids.to_numpy())[["phone_brand", "device_model"]]
+        joined.index.name = "device_id"
+        return joined
+
+    y = pd.Categorical(train["group"], categories=GROUPS).codes.astype(np.int64)
+    return Dataset(
+        train=frame(train["device_id"]),
+        test=frame(test["device_id"]),
+        y=y,
+        classes=GROUPS,
+        source=source,
+        synthetic=synthetic,
+        truth=truth,
+        file_labels=(labels["gender_age_train"], labels["gender_age_test"]),
+        tables=tables,
+    )
+
+
+def _dedupe(frame: pd.DataFrame, key: list[str], label: str) -> pd.DataFrame:
+    """Drop repeated keys, keeping the first row; exact duplicates and conflicts are told apart."""
+    repeated = frame.duplicated(subset=key)
+    if not repeated.any():  # the common case: one hashing pass over the key columns
+        return frame
+    exact = frame.duplicated()
+    if exact.any():
+        log.warning(
+            "%s: dropped %d duplicate rows (e.g. line %d)", label, exact.sum(), _line(frame, exact)
+        )
+    conflicting = repeated & ~exact
+    if conflicting.any():
+        log.warning(
+            "%s: dropped %d rows that repeat a %s with other values, keeping the first "
+            "(e.g. line %d)",
+            label, conflicting.sum(), "/".join(key), _line(frame, conflicting),
+        )  # fmt: skip
+    return frame[~repeated]
+
+
+def _line(frame: pd.DataFrame, mask: pd.Series) -> int:
+    return int(frame.index[mask.to_numpy()][0]) + 2
+
+
+def _known_devices(frame: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
+    unknown = ~frame["device_id"].isin(devices)
+    if unknown.any():
+        log.warning(
+            "%s: dropped %d rows about devices in neither gender_age file "
+            "(e.g. line %d, device %s)",
+            label, unknown.sum(), _line(frame, unknown), frame["device_id"][unknown].iloc[0],
+        )  # fmt: skip
+    return frame[~unknown]
+
+
+def _clean_events(events: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
+    events = _known_devices(_dedupe(events, ["event_id"], label), devices, label)
+    stamp = pd.to_datetime(events["timestamp"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    impossible = stamp.isna() | (stamp < EVENT_WINDOW[0]) | (stamp >= EVENT_WINDOW[1])
+    if impossible.any():
+        log.warning(
+            "%s: dropped %d events with impossible timestamps, outside %s..%s (e.g. line %d: %r)",
+            label, impossible.sum(), EVENT_WINDOW[0].date(), EVENT_WINDOW[1].date(),
+            _line(events, impossible), events["timestamp"][impossible].iloc[0],
+        )  # fmt: skip
+    keep = ~impossible.to_numpy()
+    lon = events["longitude"].to_numpy(dtype=np.float64)[keep]
+    lat = events["latitude"].to_numpy(dtype=np.float64)[keep]
+    missing = np.zeros(len(lon), dtype=bool)
+    for lon0, lat0 in MISSING_LOCATIONS:
+        missing |= (lon == lon0) & (lat == lat0)
+    return pd.DataFrame(
+        {
+            "event_id": events["event_id"].to_numpy()[keep],
+            "device_id": events["device_id"].to_numpy()[keep],
+            "timestamp": stamp.to_numpy()[keep],
+            "longitude": np.where(missing, np.nan, lon),
+            "latitude": np.where(missing, np.nan, lat),
+        }
+    )
+
+
+def _clean_app_events(app_events: pd.DataFrame, events: pd.DataFrame, label: str) -> pd.DataFrame:
+    app_events = _dedupe(app_events, ["event_id", "app_id"], label)
+    unknown = ~app_events["event_id"].isin(events["event_id"])
+    if unknown.any():
+        log.warning(
+            "%s: dropped %d rows whose event is not among the kept events (e.g. line %d)",
+            label, unknown.sum(), _line(app_events, unknown),
+        )  # fmt: skip
+    return app_events[~unknown].reset_index(drop=True)
+
+
+def synthesize(scale: SyntheticScale, seed: int) -> Dataset:
+    return from_sample(generate_scale(scale, seed), f"{scale} scale, seed {seed}")
+
+
+def from_sample(sample: TalkingDataSample, description: str) -> Dataset:
+    """A Dataset from a synthetic sample, cleaned by the same code as the real files."""
+    raw = {name: getattr(sample, name) for name in TABLES}
+    n_train, n_test = len(sample.gender_age_train), len(sample.gender_age_test)
+    source = (
+        f"podium's built-in synthetic TalkingData sample ({description}: {n_train:,} train / "
+        f"{n_test:,} test devices, {len(sample.events):,} events)"
+    )
+    return prepare(raw, source=source, synthetic=True, truth=sample.p_train)
+
+
+def write_files(sample: TalkingDataSample, folder: Path) -> None:
+    """Write a sample as Kaggle CSV files (for tests and benchmarks)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        getattr(sample, name).to_csv(folder / f"{name}.csv", index=False)
+
+
+def build_features(dataset: Dataset) -> FeatureSet:
+    return talkingdata_features.build(dataset)
+
+
+def subsets(dataset: Dataset) -> dict[str, np.ndarray]:
+    """Devices with and without events are two populations; each gets its own CV score."""
+    has_events = dataset.train.index.isin(dataset.tables["events"]["device_id"])
+    return {"with_events": has_events, "without_events": ~has_events}
+
+
+SPEC = CompetitionSpec(
+    name="talkingdata",
+    title="TalkingData Mobile User Demographics (Kaggle 2016)",
+    task="multiclass",
+    target="group",
+    id_column="device_id",
+    metric="log_loss",
+    folds=FoldScheme("stratified"),
+    files=FILES,
+    load=load,
+    synthesize=synthesize,
+    build_features=build_features,
+    submission=ProbabilityCSV(
+        id_column="device_id", columns=GROUPS, rows_sum_to_one=True, clip=1e-6
+    ),
+    default_models=("logreg", "lgbm"),
+    synthetic_sizes={
+        "small": (SCALES["small"]["n_train"], SCALES["small"]["n_test"]),
+        "full": (SCALES["full"]["n_train"], SCALES["full"]["n_test"]),
+    },
+    notes="Devices' phone brand/model, events and apps; predict one of 12 gender-age groups.",
+    model_params={
+        # One-hot brands and models overfit fast: strong L2, as the source solutions used.
+        "logreg": {"C": 0.01},
+        "lgbm": {"num_leaves": 15, "min_data_in_leaf": 100, "lambda_l2": 5.0},
+    },
+    subsets=subsets,
+)
