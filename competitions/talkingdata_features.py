@@ -16,8 +16,8 @@ import scipy.sparse as sp
 
 from competitions.spec import Dataset
 from features.base import FeatureSet
-from features.events import event_features
-from features.items import item_bags, one_hot
+from features.events import activity_features, location_features
+from features.items import one_hot, row_bags
 
 MIN_MODEL_DEVICES = 5
 MIN_APP_DEVICES = 5
@@ -48,15 +48,16 @@ def build(dataset: Dataset) -> FeatureSet:
 
     events = dataset.tables["events"]
     row = devices.get_indexer(events["device_id"].to_numpy())
-    X_events, event_names = event_features(
+    X_activity, activity_names = activity_features(row, events["timestamp"], n_rows=len(devices))
+    add(X_activity[:n_train], X_activity[n_train:], activity_names)
+    X_geo, geo_names = location_features(
         row,
-        events["timestamp"],
         events["longitude"].to_numpy(),
         events["latitude"].to_numpy(),
         n_rows=len(devices),
         n_train=n_train,
     )
-    add(X_events[:n_train], X_events[n_train:], event_names)
+    add(X_geo[:n_train], X_geo[n_train:], geo_names)
 
     if "app_events" in dataset.tables:
         for X_tr, X_te, block_names in _app_blocks(dataset, events, row, n_train, len(devices)):
@@ -81,7 +82,7 @@ def _app_blocks(
     installed_pairs = _unique_pairs(row, app)
     active_pairs = _unique_pairs(row[active], app[active])
     for label, (rows, apps) in (("app", installed_pairs), ("active_app", active_pairs)):
-        blocks.append(_split_bag(rows, apps, n_train, n_rows, label=label))
+        blocks.append(_split(rows, apps, n_train, n_rows, label=label))
     if "app_labels" in dataset.tables:
         labels = dataset.tables["app_labels"]
         pairs = pd.DataFrame({"row": installed_pairs[0], "app_id": installed_pairs[1]})
@@ -96,7 +97,7 @@ def _app_blocks(
                 zip(categories["label_id"], categories["category"].fillna(""), strict=True)
             )
         blocks.append(
-            _split_bag(label_rows, label_ids, n_train, n_rows, label="app_label", display=display)
+            _split(label_rows, label_ids, n_train, n_rows, label="app_label", display=display)
         )
     return blocks
 
@@ -106,7 +107,7 @@ def _unique_pairs(row: np.ndarray, item: np.ndarray) -> tuple[np.ndarray, np.nda
     return frame["row"].to_numpy(), frame["item"].to_numpy()
 
 
-def _split_bag(
+def _split(
     rows: np.ndarray,
     items: np.ndarray,
     n_train: int,
@@ -115,11 +116,8 @@ def _split_bag(
     label: str,
     display: dict | None = None,
 ) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
-    is_train = rows < n_train
-    return item_bags(
-        (rows[is_train], items[is_train], n_train),
-        (rows[~is_train] - n_train, items[~is_train], n_rows - n_train),
-        label=label,
-        min_count=MIN_APP_DEVICES,
+    X, names = row_bags(
+        rows, items, n_rows=n_rows, n_train=n_train, label=label, min_count=MIN_APP_DEVICES,
         display=display,
-    )
+    )  # fmt: skip
+    return X[:n_train], X[n_train:], names

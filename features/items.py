@@ -45,6 +45,33 @@ def item_bags(
     return bag_matrix(tr, vocab, value), bag_matrix(te, vocab, value), names
 
 
+def row_bags(
+    row: np.ndarray,
+    items: np.ndarray,
+    *,
+    n_rows: int,
+    n_train: int,
+    label: str,
+    min_count: int = 1,
+    value: BagValue = "presence",
+    display: Mapping[object, str] | None = None,
+) -> tuple[sp.csr_matrix, list[str]]:
+    """Bags over rows ``0..n_rows-1`` of one long ``(row, item)`` table; the vocabulary comes
+    from the rows below ``n_train`` (the training rows)."""
+    row = np.asarray(row, dtype=np.int64)
+    items = np.asarray(items)
+    is_train = row < n_train
+    X_train, X_test, names = item_bags(
+        (row[is_train], items[is_train], n_train),
+        (row[~is_train] - n_train, items[~is_train], n_rows - n_train),
+        label=label,
+        min_count=min_count,
+        value=value,
+        display=display,
+    )
+    return sp.vstack([X_train, X_test], format="csr"), names
+
+
 def one_hot(
     train: pd.Series, test: pd.Series, *, label: str, min_count: int = 1, missing: str = "<missing>"
 ) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:

@@ -59,6 +59,18 @@ class Model(ABC):
     @abstractmethod
     def _predict_proba(self, X: Matrix) -> np.ndarray: ...
 
+    def sample_weight(self, y: np.ndarray) -> np.ndarray | None:
+        """Per-row weights for the ``class_weight`` parameter: None, or "balanced" (each class
+        weighs as much in total, as in scikit-learn)."""
+        mode = self.params.get("class_weight")
+        if mode is None:
+            return None
+        if mode != "balanced":
+            raise ValueError(f"class_weight must be None or 'balanced', got {mode!r}")
+        counts = np.bincount(y, minlength=self.n_classes).astype(np.float64)
+        per_class = len(y) / (self.n_classes * np.maximum(counts, 1))
+        return np.asarray(per_class[y])
+
     def get_params(self) -> dict[str, Any]:
         return {"task": self.task, "n_classes": self.n_classes, "seed": self.seed, **self.params}
 

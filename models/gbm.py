@@ -40,6 +40,8 @@ class LightGBMModel(Model):
         rounds = int(params.pop("num_boost_round"))
         patience = int(params.pop("early_stopping_rounds"))
         fraction = float(params.pop("early_stopping_fraction"))
+        params.pop("class_weight", None)
+        weight = self.sample_weight(y)
         if self.task == "binary":
             params.update(objective="binary", metric="binary_logloss")
         else:
@@ -48,8 +50,9 @@ class LightGBMModel(Model):
         fit_idx, stop_idx = train_test_split(
             np.arange(len(y)), test_size=fraction, stratify=y, random_state=self.seed
         )
-        train_set = lgb.Dataset(X[fit_idx], y[fit_idx], free_raw_data=True)
-        stop_set = lgb.Dataset(X[stop_idx], y[stop_idx], reference=train_set)
+        w_fit, w_stop = (None, None) if weight is None else (weight[fit_idx], weight[stop_idx])
+        train_set = lgb.Dataset(X[fit_idx], y[fit_idx], weight=w_fit, free_raw_data=True)
+        stop_set = lgb.Dataset(X[stop_idx], y[stop_idx], weight=w_stop, reference=train_set)
         self.booster_ = lgb.train(
             params,
             train_set,

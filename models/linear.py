@@ -25,7 +25,12 @@ class LogisticModel(Model):
         C = float(self.params.get("C", 1.0))
         self.pipeline_: Pipeline = make_pipeline(
             MaxAbsScaler(),
-            LogisticRegression(C=C, max_iter=int(self.params.get("max_iter", 2000)), tol=1e-4),
+            LogisticRegression(
+                C=C,
+                max_iter=int(self.params.get("max_iter", 2000)),
+                tol=1e-4,
+                class_weight=self.params.get("class_weight"),
+            ),
         )
         self.pipeline_.fit(X, y)
 

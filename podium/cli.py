@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="size of the synthetic sample when no real data is found: small for quick runs, "
         "full for the real competition's size (default: small)",
     )  # fmt: skip
+    parser.add_argument(
+        "--class-weight", choices=("auto", "none", "balanced"), default="auto",
+        help="class weights for every model: balanced (each class weighs the same in total), "
+        "none, or auto, the competition's own choice (default: auto)",
+    )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
     parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks and debug logging"
@@ -106,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             models=_split_models(args.models),
             synthetic_scale=args.synthetic_scale,
+            class_weight=args.class_weight,
             progress=not args.no_progress,
         )
         with logging_redirect_tqdm():
@@ -150,11 +156,12 @@ def present(result: RunResult) -> str:
     board = result.leaderboard
     metric = get_metric(str(board.iloc[0]["metric"]))
     subsets = [c for c in board.columns if c.startswith("oof_") and c != "oof_score"]
+    subsets += [c for c in board.columns if c.startswith("f1_")]
     header = (
         "#",
         "model",
         f"CV {metric.name} (mean ± std)",
-        *[c[4:] for c in subsets],
+        *[c.removeprefix("oof_") for c in subsets],
         "fit s",
         "",
     )
@@ -175,6 +182,14 @@ def present(result: RunResult) -> str:
         f"Leaderboard ({'higher' if metric.greater_is_better else 'lower'} is better):",
         _table(rows),
     ]
+    if result.confusion is not None:
+        shipped = board.loc[board["shipped"], "model"].iloc[0]
+        lines += [
+            "",
+            f"Out-of-fold confusion matrix of {shipped}:",
+            result.confusion.to_string(),
+            "",
+        ]
     if result.oracle_score is not None:
         lines.append(
             f"Oracle {metric.name} of the synthetic sample's true probabilities: "

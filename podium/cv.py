@@ -27,6 +27,8 @@ class CVResult:
     params: dict[str, object] = field(default_factory=dict)
     # Out-of-fold score on named subsets of the rows (e.g. devices with / without events).
     subset_scores: dict[str, float] = field(default_factory=dict)
+    # Per-class scores of the out-of-fold predictions (F1 per class for label metrics).
+    class_scores: dict[str, float] = field(default_factory=dict)
 
     @property
     def cv_mean(self) -> float:

@@ -29,6 +29,7 @@ def build_leaderboard(results: Sequence[CVResult], metric: Metric) -> pd.DataFra
         }
         for name, score in result.subset_scores.items():
             row[f"oof_{name}"] = score
+        row.update(result.class_scores)
         for k, score in enumerate(result.fold_scores, start=1):
             row[f"fold_{k}"] = score
         row["shipped"] = rank == 1

@@ -84,6 +84,20 @@ def _f1_macro(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(skm.f1_score(y_true, y_pred, average="macro", zero_division=0))
 
 
+def per_class_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """F1 of each class, from labels or probabilities (plain rule)."""
+    labels = to_labels(y_pred) if np.issubdtype(np.asarray(y_pred).dtype, np.floating) else y_pred
+    return np.asarray(
+        skm.f1_score(y_true, labels, labels=np.arange(n_classes), average=None, zero_division=0)
+    )
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts with true classes in rows and predicted classes in columns."""
+    labels = to_labels(y_pred) if np.issubdtype(np.asarray(y_pred).dtype, np.floating) else y_pred
+    return np.asarray(skm.confusion_matrix(y_true, labels, labels=np.arange(n_classes)))
+
+
 METRICS: Registry[Metric] = Registry("metric")
 
 

@@ -19,6 +19,8 @@ class RunOptions:
     seed: int = 42
     models: tuple[str, ...] | None = None  # None: the competition's default models
     synthetic_scale: Literal["small", "full"] = "small"
+    # "auto": the competition's choice; "none" or "balanced" overrides it for every model.
+    class_weight: Literal["auto", "none", "balanced"] = "auto"
     progress: bool = True
 
     def to_json(self) -> dict[str, Any]:

@@ -12,11 +12,12 @@ import logging
 import platform
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,14 +27,15 @@ from competitions import get_competition
 from competitions.files import find_files, present_files
 from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec, Dataset
 from features.base import FeatureSet
-from models import MODELS, make_model
+from models import MODELS, Model, make_model
+from models.decision import TunedDecision
 from podium import __version__
 from podium.atomic import write_text
 from podium.cv import CVResult, cross_validate
 from podium.errors import ConfigError
 from podium.folds import make_folds
 from podium.leaderboard import build_leaderboard
-from podium.metrics import get_metric
+from podium.metrics import confusion, get_metric, per_class_f1
 from podium.options import MAX_FOLDS, RunOptions
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ class RunResult:
     n_features: int
     feature_seconds: float
     oracle_score: float | None
+    # Out-of-fold confusion matrix of the shipped entry, for label metrics.
+    confusion: pd.DataFrame | None = None
 
 
 def validate_options(options: RunOptions) -> CompetitionSpec:
@@ -65,6 +69,10 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
         raise ConfigError(
             f"--synthetic-scale must be one of {', '.join(SYNTHETIC_SCALES)}, "
             f"got {options.synthetic_scale!r}"
+        )
+    if options.class_weight not in ("auto", "none", "balanced"):
+        raise ConfigError(
+            f"--class-weight must be auto, none or balanced, got {options.class_weight!r}"
         )
     if options.models is not None:
         if not options.models:
@@ -128,12 +136,21 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
     if dataset.truth is not None and metric.needs == "proba":
         oracle = metric.score(dataset.y, dataset.truth)
 
+    matrix = None
+    if metric.needs == "label":
+        matrix = pd.DataFrame(
+            confusion(dataset.y, best.oof, len(dataset.classes)),
+            index=pd.Index([f"true {c}" for c in dataset.classes]),
+            columns=[f"predicted {c}" for c in dataset.classes],
+        )
     run_dir = _new_run_dir(spec, options)
     with _staging(run_dir) as stage:
         submission = spec.submission.write(
             stage / spec.submission.filename, dataset.test_ids, best.test
         )
         _write_predictions(stage, dataset, fold, results)
+        if matrix is not None:
+            matrix.to_csv(stage / "confusion_matrix.csv")
         leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
         write_text(stage / "options.json", _json(_resolved_options(options, spec, model_names)))
         summary = {
@@ -161,6 +178,7 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
         n_features=features.n_features,
         feature_seconds=feature_seconds,
         oracle_score=oracle,
+        confusion=matrix,
     )
 
 
@@ -175,24 +193,16 @@ def _cross_validate_all(
     metric = get_metric(spec.metric)
     n_folds = int(fold.max()) + 1
     subsets = spec.subsets(dataset) if spec.subsets is not None else {}
+    entries = _entries(spec, dataset, model_names, options)
     results: list[CVResult] = []
     with tqdm(
-        total=len(model_names) * n_folds,
+        total=len(entries) * n_folds,
         unit="fold",
         disable=None if options.progress else True,  # None: shown only on a terminal
         leave=False,
     ) as bar:
-        for name in model_names:
+        for name, make in entries:
             bar.set_description(name)
-
-            make = partial(
-                make_model,
-                name,
-                task=spec.task,
-                n_classes=len(dataset.classes),
-                seed=options.seed,
-                **spec.model_params.get(name, {}),
-            )
 
             def fold_done(k: int, score: float, name: str = name) -> None:
                 bar.set_postfix_str(f"fold {k + 1}/{n_folds} {metric.name}={score:.4f}")
@@ -202,6 +212,11 @@ def _cross_validate_all(
                 name, make, features.X_train, dataset.y, features.X_test, fold, metric, fold_done,
                 subsets=subsets,
             )  # fmt: skip
+            if metric.needs == "label":
+                f1 = per_class_f1(dataset.y, result.oof, len(dataset.classes))
+                result.class_scores = {
+                    f"f1_{c}": float(v) for c, v in zip(dataset.classes, f1, strict=True)
+                }
             log.info(
                 "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",
                 name, metric.name, result.cv_mean, result.cv_std, n_folds, result.fit_seconds,
@@ -209,6 +224,36 @@ def _cross_validate_all(
             )  # fmt: skip
             results.append(result)
     return results
+
+
+def _entries(
+    spec: CompetitionSpec, dataset: Dataset, model_names: tuple[str, ...], options: RunOptions
+) -> list[tuple[str, Callable[[], Model]]]:
+    """The leaderboard's entries: each model, and for a label metric with a tuned decision rule
+    also ``<model>+tuned``, whose class weights are tuned inside each training fold."""
+    metric = get_metric(spec.metric)
+    common: dict[str, Any] = {
+        "task": spec.task,
+        "n_classes": len(dataset.classes),
+        "seed": options.seed,
+    }
+    entries: list[tuple[str, Callable[[], Model]]] = []
+    for name in model_names:
+        params = dict(spec.model_params.get(name, {}))
+        if options.class_weight != "auto":
+            params["class_weight"] = None if options.class_weight == "none" else "balanced"
+        base = partial(make_model, name, **common, **params)
+        entries.append((name, base))
+        if spec.tune_decision and metric.needs == "label":
+            sign = 1.0 if metric.greater_is_better else -1.0
+
+            def score(y: np.ndarray, labels: np.ndarray, sign: float = sign) -> float:
+                return sign * metric.func(y, labels)
+
+            entries.append(
+                (f"{name}+tuned", partial(TunedDecision, **common, base=base, score=score))
+            )
+    return entries
 
 
 def _write_predictions(

@@ -4,6 +4,7 @@ and writes atomically, so an invalid submission is never written, not even partl
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,12 +19,10 @@ from podium.errors import SubmissionError
 
 
 class SubmissionFormat(Protocol):
+    """What the runner needs of a format: its file name, and a validating, atomic ``write``."""
+
     @property
     def filename(self) -> str: ...
-
-    def build(self, ids: Sequence[str], predictions: np.ndarray) -> pd.DataFrame: ...
-
-    def validate(self, frame: pd.DataFrame, expected_ids: Sequence[str]) -> None: ...
 
     def write(
         self, path: str | os.PathLike[str], ids: Sequence[str], predictions: np.ndarray
@@ -104,4 +103,66 @@ class ProbabilityCSV:
         frame.to_csv(buffer, index=False, float_format=f"%.{self.decimals}f", lineterminator="\n")
         target = Path(path)
         write_bytes(target, buffer.getvalue().encode("utf-8"))
+        return target
+
+
+@dataclass(frozen=True)
+class LabelJSON:
+    """``{"<key>": {"<id>": <label>, ...}}`` with integer labels, e.g. NUWE's predictions.json.
+
+    ``build`` takes class probabilities (columns in ``labels`` order) or labels, and writes
+    the label of the most probable class for every ID, in the given ID order.
+    """
+
+    key: str
+    labels: tuple[int, ...]
+    filename: str = "predictions.json"
+
+    def build(self, ids: Sequence[str], predictions: np.ndarray) -> dict[str, dict[str, int]]:
+        values = np.asarray(predictions)
+        if values.ndim == 2:
+            if values.shape != (len(ids), len(self.labels)):
+                raise SubmissionError(
+                    f"{self.filename}: predictions have shape {values.shape}, expected "
+                    f"({len(ids)}, {len(self.labels)})"
+                )
+            values = np.asarray(self.labels)[values.argmax(axis=1)]
+        elif len(values) != len(ids):
+            raise SubmissionError(f"{self.filename}: {len(values)} labels for {len(ids)} IDs")
+        return {self.key: {str(i): int(v) for i, v in zip(ids, values, strict=True)}}
+
+    def validate(self, document: object, expected_ids: Sequence[str]) -> None:
+        problems: list[str] = []
+        if not isinstance(document, dict) or list(document) != [self.key]:
+            raise SubmissionError(
+                f'{self.filename} is not valid: expected {{"{self.key}": {{...}}}}'
+            )
+        body = document[self.key]
+        if not isinstance(body, dict):
+            raise SubmissionError(
+                f"{self.filename} is not valid: {self.key!r} must map IDs to labels"
+            )
+        got, want = set(body), {str(i) for i in expected_ids}
+        if got - want:
+            problems.append(
+                f"{len(got - want)} IDs not in the test file, e.g. {sorted(got - want)[0]!r}"
+            )
+        if want - got:
+            problems.append(f"{len(want - got)} test IDs missing, e.g. {sorted(want - got)[0]!r}")
+        bad = [k for k, v in body.items() if type(v) is not int or v not in self.labels]
+        if bad:
+            problems.append(
+                f"{len(bad)} values are not one of {list(self.labels)} as JSON integers, "
+                f"e.g. {bad[0]!r}: {body[bad[0]]!r}"
+            )
+        if problems:
+            raise SubmissionError(f"{self.filename} is not valid: " + "; ".join(problems))
+
+    def write(
+        self, path: str | os.PathLike[str], ids: Sequence[str], predictions: np.ndarray
+    ) -> Path:
+        document = self.build(ids, predictions)
+        self.validate(document, ids)
+        target = Path(path)
+        write_bytes(target, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
         return target

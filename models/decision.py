@@ -1,0 +1,82 @@
+"""Decision rules for label metrics (F1), tuned without looking at validation or test rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from models.base import Matrix, Model
+
+# Log-spaced candidate weights for one class relative to the first: 1/4 .. 16.
+WEIGHT_GRID = np.exp(np.linspace(np.log(0.25), np.log(16.0), 25))
+
+
+class TunedDecision(Model):
+    """A base model whose per-class decision weights are tuned on inner out-of-fold predictions.
+
+    ``fit`` sees only the rows it is given (in cross-validation, the fold's training rows):
+    an inner stratified K-fold of the base model gives inner out-of-fold probabilities, the
+    weights ``w`` maximise ``score(y, argmax(p * w))`` on them, and the base model is refit on
+    all the rows. ``predict_proba`` returns ``p * w`` renormalised, so its argmax is the tuned
+    decision. Built by the runner around a registered model, so it is not registered itself.
+    """
+
+    name = "tuned_decision"
+    description = "per-class decision weights tuned on inner out-of-fold probabilities"
+
+    def __init__(
+        self,
+        *,
+        task: str,
+        n_classes: int,
+        seed: int = 0,
+        base: Callable[[], Model],
+        score: Callable[[np.ndarray, np.ndarray], float],
+        inner_folds: int = 5,
+    ) -> None:
+        super().__init__(task=task, n_classes=n_classes, seed=seed)  # type: ignore[arg-type]
+        self.base = base
+        self.score = score
+        self.inner_folds = inner_folds
+
+    def _fit(self, X: Matrix, y: np.ndarray) -> None:
+        inner = np.zeros((len(y), self.n_classes))
+        splitter = StratifiedKFold(self.inner_folds, shuffle=True, random_state=self.seed)
+        for train_idx, valid_idx in splitter.split(np.zeros(len(y)), y):
+            model = self.base().fit(X[train_idx], y[train_idx])
+            inner[valid_idx] = _as_matrix(model.predict_proba(X[valid_idx]))
+        self.weights_ = tune_class_weights(inner, y, self.score)
+        self.model_ = self.base().fit(X, y)
+
+    def _predict_proba(self, X: Matrix) -> np.ndarray:
+        proba = _as_matrix(self.model_.predict_proba(X)) * self.weights_
+        return proba / proba.sum(axis=1, keepdims=True)
+
+
+def tune_class_weights(
+    proba: np.ndarray,
+    y: np.ndarray,
+    score: Callable[[np.ndarray, np.ndarray], float],
+    rounds: int = 3,
+) -> np.ndarray:
+    """Coordinate ascent over per-class weights (the first class fixed at 1)."""
+    weights = np.ones(proba.shape[1])
+    best = score(y, proba.argmax(axis=1))
+    for _ in range(rounds):
+        improved = False
+        for c in range(1, proba.shape[1]):
+            for candidate in WEIGHT_GRID:
+                trial = weights.copy()
+                trial[c] = candidate
+                value = score(y, (proba * trial).argmax(axis=1))
+                if value > best + 1e-12:
+                    best, weights, improved = value, trial, True
+        if not improved:
+            break
+    return weights
+
+
+def _as_matrix(proba: np.ndarray) -> np.ndarray:
+    return np.column_stack([1 - proba, proba]) if proba.ndim == 1 else proba
