@@ -95,3 +95,6 @@ class CompetitionSpec:
     model_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Named subsets of training rows whose out-of-fold score is reported beside the overall one.
     subsets: Callable[[Dataset], Mapping[str, np.ndarray]] | None = None
+    # For label metrics (F1): also cross-validate each model with per-class decision weights
+    # tuned on inner out-of-fold predictions of its training folds.
+    tune_decision: bool = False
