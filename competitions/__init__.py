@@ -3,13 +3,14 @@
 Adding a competition is one module that defines a :class:`CompetitionSpec` plus one line below.
 """
 
-from competitions import hotstar, talkingdata
+from competitions import clickstream, hotstar, talkingdata
 from competitions.spec import CompetitionSpec, DataFile, Dataset
 from podium.registry import Registry
 
 COMPETITIONS: Registry[CompetitionSpec] = Registry("competition")
 COMPETITIONS.add(hotstar.SPEC.name, hotstar.SPEC)
 COMPETITIONS.add(talkingdata.SPEC.name, talkingdata.SPEC)
+COMPETITIONS.add(clickstream.SPEC.name, clickstream.SPEC)
 
 
 def get_competition(name: str) -> CompetitionSpec:

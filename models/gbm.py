@@ -10,6 +10,8 @@ from sklearn.model_selection import train_test_split
 
 from models.base import Matrix, Model, register_model
 
+SMALL_DATA = 20_000
+
 
 @register_model
 class LightGBMModel(Model):
@@ -47,6 +49,9 @@ class LightGBMModel(Model):
         else:
             params.update(objective="multiclass", metric="multi_logloss", num_class=self.n_classes)
         params.update(seed=self.seed, deterministic=True, force_col_wise=True, verbosity=-1)
+        # On small data threads cost more than they give, and OpenMP's busy waiting makes a
+        # loaded machine crawl: one thread below SMALL_DATA rows.
+        params.setdefault("num_threads", 1 if len(y) < SMALL_DATA else 0)
         fit_idx, stop_idx = train_test_split(
             np.arange(len(y)), test_size=fraction, stratify=y, random_state=self.seed
         )

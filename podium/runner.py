@@ -193,7 +193,7 @@ def _cross_validate_all(
     metric = get_metric(spec.metric)
     n_folds = int(fold.max()) + 1
     subsets = spec.subsets(dataset) if spec.subsets is not None else {}
-    entries = _entries(spec, dataset, model_names, options)
+    entries = model_entries(spec, dataset, model_names, options)
     results: list[CVResult] = []
     with tqdm(
         total=len(entries) * n_folds,
@@ -226,7 +226,7 @@ def _cross_validate_all(
     return results
 
 
-def _entries(
+def model_entries(
     spec: CompetitionSpec, dataset: Dataset, model_names: tuple[str, ...], options: RunOptions
 ) -> list[tuple[str, Callable[[], Model]]]:
     """The leaderboard's entries: each model, and for a label metric with a tuned decision rule

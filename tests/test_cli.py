@@ -121,7 +121,7 @@ def test_list_shows_competitions_task_metric_and_data(tmp_path, monkeypatch, cap
 def test_unknown_competition_lists_the_known_ones(tmp_path):
     done = cli("--comp", "hotstr", cwd=tmp_path)
     assert done.returncode != 0
-    assert "unknown competition 'hotstr'; known competitions: hotstar" in done.stderr
+    assert "unknown competition 'hotstr'; known competitions: clickstream, hotstar" in done.stderr
     assert not (tmp_path / "runs").exists()
 
 
