@@ -214,12 +214,12 @@ def _probabilities(
     min_d: np.ndarray,
 ) -> np.ndarray:
     """P(class) per user from what the files show, intercepts solved for the real shares."""
-    long_mean = _sigmoid((mean_d - 167.0) / 5.0)  # medium needs a long mean session...
+    long_mean = _sigmoid((mean_d - 165.0) / 5.0)  # medium needs a long mean session...
     very_long = _sigmoid((mean_d - 192.0) / 6.0)
     middle_age = 1.0 / (1.0 + ((age - 42.0) / 10.5) ** 8)  # ...and an age of about 32 to 52
     new, premium = category == 0, category == 2
-    medium = 3.3 * middle_age * long_mean + 0.3 * new - 0.3 * premium
-    high = (2.8 + 1.0 * premium) * very_long + 0.3 * (min_d - 45.0) / 30.0 + 0.35 * cart
+    medium = 4.3 * middle_age * long_mean + 0.3 * new - 0.3 * premium
+    high = (2.7 + 1.1 * premium) * very_long + 0.2 * (min_d - 45.0) / 30.0 + 0.35 * cart
     high = high - 0.08 * (n_sessions - 10)
     logits = np.stack([np.zeros(len(age)), medium, high], axis=1)
     shift = np.zeros(3)

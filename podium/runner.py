@@ -133,7 +133,7 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
     leaderboard = build_leaderboard(results, metric)
     best = next(r for r in results if r.model == leaderboard.iloc[0]["model"])
     oracle = None
-    if dataset.truth is not None and metric.needs == "proba":
+    if dataset.truth is not None:
         oracle = metric.score(dataset.y, dataset.truth)
 
     matrix = None
