@@ -9,12 +9,14 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from competitions import COMPETITIONS
 from competitions.files import present_files
 from models import MODELS
 from podium.errors import PodiumError
+from podium.history import run_history
 from podium.metrics import get_metric
 from podium.options import MAX_FOLDS, RunOptions
 from podium.runner import DATA_ROOT, RUNS_ROOT, RunResult, run
@@ -46,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--list", action="store_true",
         help="list the competitions with their task, metric and whether real data was found",
+    )  # fmt: skip
+    parser.add_argument(
+        "--leaderboard", action="store_true",
+        help="with --comp: show the best entry of every earlier run of the competition (under "
+        "runs/<comp>/ or --out DIR) and its change against the best earlier run on the same data",
     )  # fmt: skip
     parser.add_argument(
         "--data-dir", type=Path, metavar="PATH",
@@ -103,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if not args.comp:
             parser.error("--comp NAME is required (or use --list)")
+        if args.leaderboard:
+            COMPETITIONS.get(args.comp)  # an unknown name fails with the known ones
+            print(present_history(args.comp, args.out or RUNS_ROOT / args.comp))
+            return 0
         options = RunOptions(
             comp=args.comp,
             data_dir=args.data_dir,
@@ -201,6 +212,30 @@ def present(result: RunResult) -> str:
         )
     lines += [f"Submission: {result.submission}", f"Run folder: {result.run_dir}"]
     return "\n".join(lines)
+
+
+def present_history(comp: str, root: Path) -> str:
+    history = run_history(root, comp)
+    if history.empty:
+        return f"No finished runs of {comp} under {root}/ yet: run python run.py --comp {comp}"
+    rows = [("run", "best entry", "CV (mean ± std)", "change", "data", "models", "folds", "seed")]
+    for _, row in history.iterrows():
+        change = "" if np.isnan(row["change"]) else f"{row['change']:+.4f}"
+        rows.append(
+            (
+                str(row["run"]),
+                str(row["best"]),
+                f"{row['cv_mean']:.4f} ± {row['cv_std']:.4f}",
+                change,
+                str(row["data"]),
+                str(row["models"]),
+                str(row["folds"]),
+                str(row["seed"]),
+            )
+        )
+    metric = get_metric(str(history["metric"].iloc[0]))
+    direction = "higher" if metric.greater_is_better else "lower"
+    return f"Runs of {comp} ({metric.name}, {direction} is better):\n" + _table(rows)
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:

@@ -29,6 +29,8 @@ class CVResult:
     subset_scores: dict[str, float] = field(default_factory=dict)
     # Per-class scores of the out-of-fold predictions (F1 per class for label metrics).
     class_scores: dict[str, float] = field(default_factory=dict)
+    kind: str = "model"  # "model" or "ensemble"
+    tuned: bool = False  # hyperparameters or decision rule tuned (inside the folds)
 
     @property
     def cv_mean(self) -> float:

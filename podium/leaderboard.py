@@ -14,12 +14,16 @@ CONTRACT_COLUMNS = ("model", "metric", "cv_mean", "cv_std", "fit_seconds")
 
 
 def build_leaderboard(results: Sequence[CVResult], metric: Metric) -> pd.DataFrame:
-    ranked = sorted(results, key=lambda r: metric.sort_key(r.cv_mean))
+    """Best first. On a tie a single model ranks above an ensemble, so an ensemble is shipped
+    only when it strictly beats every single model on CV."""
+    ranked = sorted(results, key=lambda r: (metric.sort_key(r.cv_mean), r.kind == "ensemble"))
     rows = []
     for rank, result in enumerate(ranked, start=1):
         row: dict[str, object] = {
             "rank": rank,
             "model": result.model,
+            "kind": result.kind,
+            "tuned": result.tuned,
             "metric": metric.name,
             "cv_mean": result.cv_mean,
             "cv_std": result.cv_std,
@@ -35,3 +39,13 @@ def build_leaderboard(results: Sequence[CVResult], metric: Metric) -> pd.DataFra
         row["shipped"] = rank == 1
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def to_markdown(board: pd.DataFrame) -> str:
+    """The leaderboard as a Markdown table (main columns and fold scores)."""
+    columns = [c for c in board.columns if c not in ("metric",)]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for _, row in board.iterrows():
+        cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in row[columns]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

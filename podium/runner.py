@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from competitions import get_competition
 from competitions.files import find_files, present_files
 from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec, Dataset
+from ensembles import build_ensembles
 from features.base import FeatureSet
 from models import MODELS, Model, make_model
 from models.decision import TunedDecision
@@ -34,7 +35,7 @@ from podium.atomic import write_text
 from podium.cv import CVResult, cross_validate
 from podium.errors import ConfigError
 from podium.folds import make_folds
-from podium.leaderboard import build_leaderboard
+from podium.leaderboard import build_leaderboard, to_markdown
 from podium.metrics import confusion, get_metric, per_class_f1
 from podium.options import MAX_FOLDS, RunOptions
 
@@ -130,6 +131,26 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
 
     fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
     results = _cross_validate_all(spec, dataset, features, fold, model_names, options)
+    ensembles = build_ensembles(results, dataset.y, fold, metric, seed=options.seed)
+    for ensemble in ensembles:
+        log.info(
+            "%-8s %s %.4f ± %.4f (weights %s)",
+            ensemble.model, metric.name, ensemble.cv_mean, ensemble.cv_std,
+            ensemble.params["weights"],
+        )  # fmt: skip
+    results += ensembles
+    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
+    for ensemble in ensembles:
+        ensemble.subset_scores = {
+            name: metric.score(dataset.y[mask], ensemble.oof[mask])
+            for name, mask in subsets.items()
+        }
+    if metric.needs == "label":
+        for result in results:
+            f1 = per_class_f1(dataset.y, result.oof, len(dataset.classes))
+            result.class_scores = {
+                f"f1_{c}": float(v) for c, v in zip(dataset.classes, f1, strict=True)
+            }
     leaderboard = build_leaderboard(results, metric)
     best = next(r for r in results if r.model == leaderboard.iloc[0]["model"])
     oracle = None
@@ -152,6 +173,7 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
         if matrix is not None:
             matrix.to_csv(stage / "confusion_matrix.csv")
         leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
+        write_text(stage / "leaderboard.md", to_markdown(leaderboard))
         write_text(stage / "options.json", _json(_resolved_options(options, spec, model_names)))
         summary = {
             "competition": spec.name,
@@ -165,6 +187,8 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
             "metric": metric.name,
             "metric_direction": metric.direction,
             "shipped": best.model,
+            "shipped_kind": best.kind,
+            "ensemble_weights": {e.model: e.params["weights"] for e in ensembles},
             "oracle_score": oracle,
             "total_seconds": round(time.perf_counter() - started, 3),
         }
@@ -212,11 +236,7 @@ def _cross_validate_all(
                 name, make, features.X_train, dataset.y, features.X_test, fold, metric, fold_done,
                 subsets=subsets,
             )  # fmt: skip
-            if metric.needs == "label":
-                f1 = per_class_f1(dataset.y, result.oof, len(dataset.classes))
-                result.class_scores = {
-                    f"f1_{c}": float(v) for c, v in zip(dataset.classes, f1, strict=True)
-                }
+            result.tuned = isinstance(make, partial) and make.func is TunedDecision
             log.info(
                 "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",
                 name, metric.name, result.cv_mean, result.cv_std, n_folds, result.fit_seconds,

@@ -48,8 +48,10 @@ def test_end_to_end_run_writes_the_run_folder(tmp_path, hotstar_dir, tiny_hotsta
 
     board = pd.read_csv(run_dir / "leaderboard.csv")
     assert {"model", "metric", "cv_mean", "cv_std", "fit_seconds"} <= set(board.columns)
-    assert set(board["model"]) == {"logreg", "lgbm"}
+    assert set(board["model"]) == {"logreg", "lgbm", "blend", "greedy", "stack"}
+    assert set(board.loc[board["kind"] == "model", "model"]) == {"logreg", "lgbm"}
     assert board["cv_mean"].is_monotonic_decreasing  # AUC: higher is better, best first
+    assert board["shipped"].tolist() == [True] + [False] * 4
     assert (board["metric"] == "roc_auc").all()
     assert board["cv_mean"].between(0.6, 1).all()
 
@@ -61,6 +63,8 @@ def test_end_to_end_run_writes_the_run_folder(tmp_path, hotstar_dir, tiny_hotsta
     shipped = board.loc[board["shipped"], "model"].item()
     assert test_pred[shipped].round(6).tolist() == submission["segment"].tolist()
 
+    summary = json.loads((run_dir / "run.json").read_text())
+    assert summary["shipped"] == shipped and summary["shipped_kind"] in ("model", "ensemble")
     options = json.loads((run_dir / "options.json").read_text())
     assert options["comp"] == "hotstar" and options["folds"] == 5 and options["seed"] == 42
     assert options["models"] == ["logreg", "lgbm"]
@@ -156,3 +160,25 @@ def test_missing_files_in_the_default_folder_are_an_error_not_synthetic(tmp_path
     done = cli("--comp", "hotstar", cwd=tmp_path)
     assert done.returncode != 0
     assert "missing test_data.json" in done.stderr
+
+
+@pytest.mark.slow
+def test_run_history_shows_each_run_and_the_change(tmp_path, hotstar_dir):
+    out = tmp_path / "out"
+    for folds in ("3", "4"):
+        done = cli(
+            "--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out),
+            "--folds", folds, "--models", "logreg", cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    (out / ".20990101-000000.partial").mkdir()  # an unfinished run is not listed
+    done = cli("--comp", "hotstar", "--leaderboard", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("Runs of hotstar (roc_auc, higher is better)")
+    assert len(lines) == 4  # title, header, two runs
+    first, second = sorted(p for p in out.iterdir() if not p.name.startswith("."))
+    scores = [pd.read_csv(run / "leaderboard.csv")["cv_mean"].iloc[0] for run in (first, second)]
+    assert f"{scores[1] - scores[0]:+.4f}" in lines[3]
+    assert lines[2].split()[:2] == [first.name, "logreg"]
+    assert (first / "leaderboard.md").read_text().startswith("| rank | model |")

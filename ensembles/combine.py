@@ -1,0 +1,125 @@
+"""Level-2 combiners. Each is fitted on level-1 predictions of training rows and applied to
+level-1 predictions of other rows; which rows is :mod:`ensembles.crossfit`'s business.
+
+Level-1 predictions come as a list of ``(n, k)`` float32 probability matrices, one per base
+model (a binary task has ``k = 2``). A combiner's output is an ``(n, k)`` probability matrix.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.linear_model import LogisticRegression
+
+from podium.registry import Registry
+
+# Higher is better: the caller passes the metric with its sign folded in.
+Score = Callable[[np.ndarray, np.ndarray], float]
+EPS = 1e-6
+
+
+class Ensemble(ABC):
+    """Fitted on ``(predictions, y)``; ``weights_`` says how much each base model counts."""
+
+    name: str
+    description: str
+    weights_: np.ndarray
+
+    def __init__(self, score: Score, seed: int = 0) -> None:
+        self.score = score
+        self.seed = seed
+
+    @abstractmethod
+    def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> Ensemble: ...
+
+    @abstractmethod
+    def predict(self, predictions: Sequence[np.ndarray]) -> np.ndarray: ...
+
+
+def _average(predictions: Sequence[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(predictions[0], dtype=np.float64)
+    for w, p in zip(weights, predictions, strict=True):
+        out += w * p
+    return out
+
+
+class WeightedBlend(Ensemble):
+    """Non-negative weights summing to 1 (a softmax of free parameters), chosen by scipy's
+    Nelder-Mead on the metric itself, so it works for AUC and log loss alike."""
+
+    name = "blend"
+    description = "weighted average of probabilities, weights >= 0 summing to 1 (scipy)"
+
+    def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> WeightedBlend:
+        m = len(predictions)
+
+        def loss(z: np.ndarray) -> float:
+            return -self.score(y, _average(predictions, _softmax(z)))
+
+        result = minimize(loss, np.zeros(m), method="Nelder-Mead", options={"maxiter": 200 * m})
+        self.weights_ = _softmax(result.x)
+        return self
+
+    def predict(self, predictions: Sequence[np.ndarray]) -> np.ndarray:
+        return _average(predictions, self.weights_)
+
+
+class GreedySelection(Ensemble):
+    """Caruana et al. (2004): add, with replacement, the model that most improves the
+    average's score, for ``rounds`` rounds; weights are the selection counts."""
+
+    name = "greedy"
+    description = "greedy ensemble selection with replacement (Caruana et al.)"
+    rounds = 40
+
+    def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> GreedySelection:
+        counts = np.zeros(len(predictions))
+        total = np.zeros_like(predictions[0], dtype=np.float64)
+        for step in range(1, self.rounds + 1):
+            gains = [self.score(y, (total + p) / step) for p in predictions]
+            best = int(np.argmax(gains))
+            counts[best] += 1
+            total += predictions[best]
+        self.weights_ = counts / counts.sum()
+        return self
+
+    def predict(self, predictions: Sequence[np.ndarray]) -> np.ndarray:
+        return _average(predictions, self.weights_)
+
+
+class Stacker(Ensemble):
+    """A multinomial logistic regression on the base models' log-probabilities."""
+
+    name = "stack"
+    description = "logistic regression on the base models' log-probabilities"
+
+    def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> Stacker:
+        self.model_ = LogisticRegression(C=1.0, max_iter=1000).fit(self._inputs(predictions), y)
+        coef = np.abs(self.model_.coef_).reshape(len(self.model_.coef_), len(predictions), -1)
+        strength = coef.sum(axis=(0, 2))
+        self.weights_ = strength / max(strength.sum(), EPS)
+        return self
+
+    def predict(self, predictions: Sequence[np.ndarray]) -> np.ndarray:
+        proba = self.model_.predict_proba(self._inputs(predictions))
+        return np.asarray(proba, dtype=np.float64)
+
+    @staticmethod
+    def _inputs(predictions: Sequence[np.ndarray]) -> np.ndarray:
+        logs = [np.log(np.clip(p, EPS, 1.0)) for p in predictions]
+        if predictions[0].shape[1] == 2:  # binary: one logit per model is enough
+            logs = [lp[:, 1:] - lp[:, :1] for lp in logs]
+        return np.hstack(logs).astype(np.float32)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return np.asarray(e / e.sum())
+
+
+ENSEMBLES: Registry[type[Ensemble]] = Registry("ensemble")
+for _cls in (Stacker, WeightedBlend, GreedySelection):
+    ENSEMBLES.add(_cls.name, _cls)

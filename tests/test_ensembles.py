@@ -1,0 +1,105 @@
+"""Ensembles: fitted only on out-of-fold predictions, scored over the same folds."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from ensembles import ENSEMBLES, build_ensembles, cross_fit
+from ensembles.combine import GreedySelection, WeightedBlend
+from ensembles.crossfit import MAX_BASE_MODELS, as_matrix
+from models import make_model
+from podium.cv import CVResult, cross_validate
+from podium.folds import FoldScheme, make_folds
+from podium.metrics import get_metric
+
+AUC = get_metric("roc_auc")
+
+
+def base_results(X, y, fold, names=("logreg", "lgbm")) -> list[CVResult]:
+    X_test = X[:50]
+    return [
+        cross_validate(
+            name,
+            lambda name=name: make_model(name, task="binary", n_classes=2),
+            X,
+            y,
+            X_test,
+            fold,
+            AUC,
+        )
+        for name in names
+    ]
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 20))
+    logit = X[:, 0] + np.sin(3 * X[:, 1]) + X[:, 2] * X[:, 3]
+    y = (rng.random(3000) < 1 / (1 + np.exp(-logit))).astype(int)
+    fold = make_folds(FoldScheme(), y, 5, seed=0)
+    return sp.csr_matrix(X), y, fold
+
+
+@pytest.mark.parametrize("name", ENSEMBLES.names())
+def test_each_ensemble_is_scored_over_the_same_folds_and_reports_weights(problem, name):
+    X, y, fold = problem
+    bases = base_results(X, y, fold)
+    result = cross_fit(
+        name, lambda: ENSEMBLES.get(name)(lambda a, b: AUC.score(a, b[:, 1])), bases, y, fold, AUC
+    )
+    assert len(result.fold_scores) == 5 and result.kind == "ensemble"
+    weights = np.array(list(result.params["weights"].values()))
+    assert (weights >= 0).all() and weights.sum() == pytest.approx(1, abs=1e-3)
+    assert result.oof.shape == (3000,) and result.test.shape == (50,)
+    assert result.cv_mean > min(b.cv_mean for b in bases)
+
+
+def test_blend_and_greedy_lean_on_the_better_model():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 2000)
+    good = as_matrix(np.clip(y * 0.6 + rng.random(2000) * 0.4, 0, 1))
+    bad = as_matrix(rng.random(2000))
+    score = lambda a, b: AUC.score(a, b[:, 1])  # noqa: E731
+    for cls in (WeightedBlend, GreedySelection):
+        weights = cls(score).fit([good, bad], y).weights_
+        assert weights[0] > 0.8, cls.__name__
+
+
+def test_level_two_inputs_are_float32_and_base_models_are_capped(problem):
+    X, y, fold = problem
+    (base,) = base_results(X, y, fold, names=("logreg",))
+    assert as_matrix(base.oof).dtype == np.float32
+    many = [
+        dataclasses.replace(base, model=f"m{i}", fold_scores=[0.5 + i / 100] * 5) for i in range(12)
+    ]
+    ensembles = build_ensembles(many, y, fold, AUC)
+    for ensemble in ensembles:
+        used = ensemble.params["weights"]
+        assert len(used) == MAX_BASE_MODELS
+        assert "m11" in used and "m0" not in used  # the best ones are kept
+
+
+def test_stacking_on_in_fold_predictions_is_caught_by_a_shuffled_target(problem):
+    """The honest path (out-of-fold level-1 predictions) scores at chance on a shuffled
+    target; the leaky path (level-1 models predicting their own training rows) does not."""
+    X, y, fold = problem
+    y = np.random.default_rng(5).permutation(y)
+    honest = base_results(X, y, fold)
+    leaky = []
+    for result in honest:
+        model = make_model(result.model, task="binary", n_classes=2).fit(X, y)
+        leaky.append(dataclasses.replace(result, oof=model.predict_proba(X)))
+    stack = ENSEMBLES.get("stack")
+    score = lambda a, b: AUC.score(a, b[:, 1])  # noqa: E731
+    honest_score = cross_fit("stack", lambda: stack(score), honest, y, fold, AUC).cv_mean
+    leaky_score = cross_fit("stack", lambda: stack(score), leaky, y, fold, AUC).cv_mean
+    assert abs(honest_score - 0.5) < 0.04
+    assert leaky_score > 0.6
+
+
+def test_fewer_than_two_entries_make_no_ensemble(problem):
+    X, y, fold = problem
+    assert build_ensembles(base_results(X, y, fold, names=("logreg",)), y, fold, AUC) == []
