@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
+from podium.decision import tune_class_weights
 from podium.registry import Registry
 
 # Higher is better: the caller passes the metric with its sign folded in.
@@ -113,6 +115,37 @@ class Stacker(Ensemble):
         if predictions[0].shape[1] == 2:  # binary: one logit per model is enough
             logs = [lp[:, 1:] - lp[:, :1] for lp in logs]
         return np.hstack(logs).astype(np.float32)
+
+
+class DecisionTuned(Ensemble):
+    """For label metrics: a combiner whose per-class decision weights are tuned on its own
+    inner out-of-fold predictions of the training rows, then applied to the rows it predicts."""
+
+    name = "decision_tuned"
+    description = "combiner plus per-class decision weights tuned on inner out-of-fold rows"
+    inner_folds = 5
+
+    def __init__(self, score: Score, seed: int, inner: Callable[[], Ensemble]) -> None:
+        super().__init__(score, seed)
+        self.inner = inner
+
+    def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> DecisionTuned:
+        inner_oof = np.zeros(predictions[0].shape)
+        splitter = StratifiedKFold(self.inner_folds, shuffle=True, random_state=self.seed)
+        for train_idx, valid_idx in splitter.split(np.zeros(len(y)), y):
+            combiner = self.inner().fit([p[train_idx] for p in predictions], y[train_idx])
+            inner_oof[valid_idx] = combiner.predict([p[valid_idx] for p in predictions])
+        one_hot = np.eye(predictions[0].shape[1])
+        self.decision_ = tune_class_weights(
+            inner_oof, y, lambda truth, labels: self.score(truth, one_hot[labels])
+        )
+        self.combiner_ = self.inner().fit(predictions, y)
+        self.weights_ = self.combiner_.weights_
+        return self
+
+    def predict(self, predictions: Sequence[np.ndarray]) -> np.ndarray:
+        proba = self.combiner_.predict(predictions) * self.decision_
+        return np.asarray(proba / proba.sum(axis=1, keepdims=True))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -15,12 +15,13 @@ from functools import partial
 
 import numpy as np
 
-from ensembles.combine import ENSEMBLES, Ensemble
+from ensembles.combine import ENSEMBLES, DecisionTuned, Ensemble
 from podium.cv import CVResult
 from podium.folds import iter_folds
-from podium.metrics import Metric
+from podium.metrics import Metric, get_metric
 
 MAX_BASE_MODELS = 8
+LOG_LOSS = get_metric("log_loss")
 
 
 def as_matrix(pred: np.ndarray) -> np.ndarray:
@@ -89,8 +90,17 @@ def build_ensembles(
     def score(y_true: np.ndarray, proba: np.ndarray) -> float:
         return sign * metric.score(y_true, from_matrix(proba, binary))
 
+    def neg_log_loss(y_true: np.ndarray, proba: np.ndarray) -> float:
+        return -LOG_LOSS.score(y_true, proba)
+
     ensembles = []
     for name in ENSEMBLES.names():
         cls = ENSEMBLES.get(name)
-        ensembles.append(cross_fit(name, partial(cls, score, seed), ranked, y, fold, metric))
+        make: Callable[[], Ensemble]
+        if metric.needs == "label":
+            # Labels give a flat objective: combine on log loss, then tune the decision rule.
+            make = partial(DecisionTuned, score, seed, inner=partial(cls, neg_log_loss, seed))
+        else:
+            make = partial(cls, score, seed)
+        ensembles.append(cross_fit(name, make, ranked, y, fold, metric))
     return ensembles

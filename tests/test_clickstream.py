@@ -14,7 +14,8 @@ from competitions.clickstream_sample import generate
 from competitions.files import find_files
 from models import make_model
 from models.base import Model
-from models.decision import TunedDecision, tune_class_weights
+from models.decision import TunedDecision
+from podium.decision import tune_class_weights
 from podium.errors import DataError, SubmissionError
 from podium.metrics import get_metric
 
