@@ -53,6 +53,12 @@ class Model(ABC):
             return proba[:, 1] if proba.ndim == 2 else proba
         return proba
 
+    def explain(self, X: Matrix) -> np.ndarray | None:
+        """SHAP values of the rows of ``X``: ``(n, features)`` for a binary task, ``(n, classes,
+        features)`` for multiclass, in the model's raw (log-odds) space. None where the model
+        has no exact explainer (only tree models have one)."""
+        return None
+
     @abstractmethod
     def _fit(self, X: Matrix, y: np.ndarray) -> None: ...
 

@@ -87,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="class weights for every model: balanced (each class weighs the same in total), "
         "none, or auto, the competition's own choice (default: auto)",
     )  # fmt: skip
+    parser.add_argument(
+        "--shap-rows", type=int, default=2000, metavar="N",
+        help="explain the tree models with SHAP on N sampled out-of-fold rows; 0 turns SHAP off "
+        "(default: 2000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--shap-seconds", type=float, default=60.0, metavar="S",
+        help="stop computing SHAP for a model after S seconds (default: 60)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-report", action="store_true", help="do not write the run's report.html"
+    )
     parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
     parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks and debug logging"
@@ -124,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             synthetic_scale=args.synthetic_scale,
             class_weight=args.class_weight,
             progress=not args.no_progress,
+            report=not args.no_report,
+            shap_rows=args.shap_rows,
+            shap_seconds=args.shap_seconds,
         )
         with logging_redirect_tqdm():
             result = run(options)
@@ -210,7 +225,10 @@ def present(result: RunResult) -> str:
         lines.append(
             "Note: this run used synthetic data; its scores say nothing about the real competition."
         )
-    lines += [f"Submission: {result.submission}", f"Run folder: {result.run_dir}"]
+    lines += [f"Submission: {result.submission}"]
+    if result.report is not None:
+        lines.append(f"Report: {result.report}")
+    lines.append(f"Run folder: {result.run_dir}")
     return "\n".join(lines)
 
 

@@ -29,6 +29,11 @@ class CVResult:
     subset_scores: dict[str, float] = field(default_factory=dict)
     # Per-class scores of the out-of-fold predictions (F1 per class for label metrics).
     class_scores: dict[str, float] = field(default_factory=dict)
+    # SHAP values of the explained out-of-fold rows, each from the fold model that did not
+    # train on it: (rows, features) or (rows, classes, features). None without an explainer.
+    shap: np.ndarray | None = None
+    shap_rows: np.ndarray | None = None
+    shap_seconds: float = 0.0
     kind: str = "model"  # "model" or "ensemble"
     tuned: bool = False  # hyperparameters or decision rule tuned (inside the folds)
 
@@ -51,6 +56,8 @@ def cross_validate(
     metric: Metric,
     on_fold_done: Callable[[int, float], None] | None = None,
     subsets: Mapping[str, np.ndarray] | None = None,
+    explain_rows: np.ndarray | None = None,
+    explain_seconds: float = 60.0,
 ) -> CVResult:
     """Fit one fresh model per fold on that fold's training rows only.
 
@@ -63,6 +70,7 @@ def cross_validate(
     scores: list[float] = []
     fit_seconds = predict_seconds = 0.0
     params: dict[str, object] = {}
+    explained = _Explained(explain_rows, explain_seconds)
     for k, train_idx, valid_idx in iter_folds(fold):
         model = make()
         started = time.perf_counter()
@@ -77,6 +85,7 @@ def cross_validate(
             test_sum = np.zeros_like(test_pred)
         oof[valid_idx] = valid_pred
         test_sum = test_sum + test_pred
+        explained.add(model, X, valid_idx)
         scores.append(metric.score(y[valid_idx], valid_pred))
         params = model.get_params()
         if on_fold_done is not None:
@@ -94,4 +103,35 @@ def cross_validate(
         subset_scores={
             name: metric.score(y[mask], oof[mask]) for name, mask in (subsets or {}).items()
         },
+        shap=explained.values(),
+        shap_rows=explained.rows(),
+        shap_seconds=explained.seconds,
     )
+
+
+class _Explained:
+    """Collects SHAP values of sampled out-of-fold rows, fold by fold, within a time cap."""
+
+    def __init__(self, rows: np.ndarray | None, cap_seconds: float) -> None:
+        self.wanted = rows
+        self.cap = cap_seconds
+        self.seconds = 0.0
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, model: Model, X: Matrix, valid_idx: np.ndarray) -> None:
+        if self.wanted is None or self.seconds >= self.cap:
+            return
+        rows = np.intersect1d(self.wanted, valid_idx)
+        if len(rows) == 0:
+            return
+        started = time.perf_counter()
+        values = model.explain(X[rows])
+        self.seconds += time.perf_counter() - started
+        if values is not None:
+            self.parts.append((rows, values))
+
+    def rows(self) -> np.ndarray | None:
+        return np.concatenate([r for r, _ in self.parts]) if self.parts else None
+
+    def values(self) -> np.ndarray | None:
+        return np.concatenate([v for _, v in self.parts]) if self.parts else None

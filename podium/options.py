@@ -22,6 +22,10 @@ class RunOptions:
     # "auto": the competition's choice; "none" or "balanced" overrides it for every model.
     class_weight: Literal["auto", "none", "balanced"] = "auto"
     progress: bool = True
+    report: bool = True
+    # SHAP of the tree models on this many out-of-fold rows, within this many seconds per model.
+    shap_rows: int = 2000
+    shap_seconds: float = 60.0
 
     def to_json(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)

@@ -31,6 +31,7 @@ from features.base import FeatureSet
 from models import MODELS, Model, make_model
 from models.decision import TunedDecision
 from podium import __version__
+from podium.artifacts import write_explanations, write_predictions, write_report
 from podium.atomic import write_text
 from podium.cv import CVResult, cross_validate
 from podium.errors import ConfigError
@@ -57,6 +58,7 @@ class RunResult:
     oracle_score: float | None
     # Out-of-fold confusion matrix of the shipped entry, for label metrics.
     confusion: pd.DataFrame | None = None
+    report: Path | None = None
 
 
 def validate_options(options: RunOptions) -> CompetitionSpec:
@@ -64,6 +66,8 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
     spec = get_competition(options.comp)
     if not 2 <= options.folds <= MAX_FOLDS:
         raise ConfigError(f"--folds must be between 2 and {MAX_FOLDS}, got {options.folds}")
+    if options.shap_rows < 0 or options.shap_seconds < 0:
+        raise ConfigError("--shap-rows and --shap-seconds must not be negative")
     if options.seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer, got {options.seed}")
     if options.synthetic_scale not in SYNTHETIC_SCALES:
@@ -169,13 +173,14 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
         submission = spec.submission.write(
             stage / spec.submission.filename, dataset.test_ids, best.test
         )
-        _write_predictions(stage, dataset, fold, results)
+        write_predictions(stage, dataset, fold, results)
+        shap_images = write_explanations(stage, results, features, dataset)
         if matrix is not None:
             matrix.to_csv(stage / "confusion_matrix.csv")
         leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
         write_text(stage / "leaderboard.md", to_markdown(leaderboard))
         write_text(stage / "options.json", _json(_resolved_options(options, spec, model_names)))
-        summary = {
+        summary: dict[str, Any] = {
             "competition": spec.name,
             "data_source": dataset.source,
             "synthetic": dataset.synthetic,
@@ -190,10 +195,30 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
             "shipped_kind": best.kind,
             "ensemble_weights": {e.model: e.params["weights"] for e in ensembles},
             "oracle_score": oracle,
-            "total_seconds": round(time.perf_counter() - started, 3),
         }
+        if options.report:
+            report = write_report(
+                stage,
+                title=f"podium: {spec.title}",
+                metric_name=metric.name,
+                leaderboard=leaderboard,
+                results=results,
+                dataset=dataset,
+                features=features,
+                options=_resolved_options(options, spec, model_names),
+                timings={
+                    "features": feature_seconds,
+                    **{f"fit {r.model}": r.fit_seconds for r in results},
+                    "SHAP": sum(r.shap_seconds for r in results),
+                },
+                confusion=matrix,
+                shap_images=shap_images,
+            )
+            summary["report"] = report.name
+        summary["total_seconds"] = round(time.perf_counter() - started, 3)
         write_text(stage / "run.json", _json(summary))
     return RunResult(
+        report=run_dir / "report.html" if options.report else None,
         run_dir=run_dir,
         leaderboard=leaderboard,
         submission=run_dir / submission.name,
@@ -218,6 +243,11 @@ def _cross_validate_all(
     n_folds = int(fold.max()) + 1
     subsets = spec.subsets(dataset) if spec.subsets is not None else {}
     entries = model_entries(spec, dataset, model_names, options)
+    explain_rows = None
+    if options.shap_rows > 0:
+        rng = np.random.default_rng(options.seed)
+        count = min(options.shap_rows, len(dataset.y))
+        explain_rows = np.sort(rng.choice(len(dataset.y), size=count, replace=False))
     results: list[CVResult] = []
     with tqdm(
         total=len(entries) * n_folds,
@@ -234,7 +264,7 @@ def _cross_validate_all(
 
             result = cross_validate(
                 name, make, features.X_train, dataset.y, features.X_test, fold, metric, fold_done,
-                subsets=subsets,
+                subsets=subsets, explain_rows=explain_rows, explain_seconds=options.shap_seconds,
             )  # fmt: skip
             result.tuned = isinstance(make, partial) and make.func is TunedDecision
             log.info(
@@ -274,28 +304,6 @@ def model_entries(
                 (f"{name}+tuned", partial(TunedDecision, **common, base=base, score=score))
             )
     return entries
-
-
-def _write_predictions(
-    stage: Path, dataset: Dataset, fold: np.ndarray, results: list[CVResult]
-) -> None:
-    ids = dataset.train_ids
-    folds = pd.DataFrame({"ID": ids, "fold": fold})
-    oof = folds.assign(target=np.asarray(dataset.classes)[dataset.y])
-    test = pd.DataFrame({"ID": dataset.test_ids})
-    for result in results:
-        for frame, values in ((oof, result.oof), (test, result.test)):
-            if values.ndim == 1:
-                frame[result.model] = values
-            else:
-                for j, cls in enumerate(dataset.classes):
-                    frame[f"{result.model}:{cls}"] = values[:, j]
-    for frame, name in (
-        (folds, "folds.csv"),
-        (oof, "oof_predictions.csv"),
-        (test, "test_predictions.csv"),
-    ):
-        frame.to_csv(stage / name, index=False, float_format="%.6f", lineterminator="\n")
 
 
 def _resolved_options(options: RunOptions, spec: CompetitionSpec, models: tuple[str, ...]) -> dict:

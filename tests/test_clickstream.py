@@ -168,3 +168,4 @@ def test_end_to_end_run_writes_predictions_json(tmp_path):
     assert (run_dir / "confusion_matrix.csv").exists()
     board = (run_dir / "leaderboard.csv").read_text()
     assert "lgbm+tuned" in board and "f1_3" in board
+    assert "alt='confusion'" in (run_dir / "report.html").read_text()

@@ -220,3 +220,6 @@ def test_end_to_end_run_on_a_synthetic_sample(tmp_path):
     assert board["cv_mean"].is_monotonic_increasing  # log loss: lower is better, best first
     assert {"oof_with_events", "oof_without_events"} <= set(board.columns)
     assert (board["cv_mean"] < np.log(12)).all()  # better than uniform guessing
+    shap = pd.read_csv(run_dir / "shap_lgbm.csv")
+    assert "mean_abs_shap[F23-]" in shap.columns and "mean_abs_shap[M39+]" in shap.columns
+    assert "calibration" in (run_dir / "report.html").read_text()

@@ -1,0 +1,117 @@
+"""Files of a run folder beyond the leaderboard: predictions, SHAP tables and plots, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from competitions.spec import Dataset
+from features.base import FeatureSet
+from podium import plots
+from podium.atomic import write_bytes, write_text
+from podium.cv import CVResult
+from podium.explain import HOW_ENSEMBLES_ARE_EXPLAINED, ensemble_shap, shap_table
+from podium.report import ReportInputs, render
+
+
+def write_predictions(
+    stage: Path, dataset: Dataset, fold: np.ndarray, results: list[CVResult]
+) -> None:
+    ids = dataset.train_ids
+    folds = pd.DataFrame({"ID": ids, "fold": fold})
+    oof = folds.assign(target=np.asarray(dataset.classes)[dataset.y])
+    test = pd.DataFrame({"ID": dataset.test_ids})
+    for result in results:
+        for frame, values in ((oof, result.oof), (test, result.test)):
+            if values.ndim == 1:
+                frame[result.model] = values
+            else:
+                for j, cls in enumerate(dataset.classes):
+                    frame[f"{result.model}:{cls}"] = values[:, j]
+    for frame, name in (
+        (folds, "folds.csv"),
+        (oof, "oof_predictions.csv"),
+        (test, "test_predictions.csv"),
+    ):
+        frame.to_csv(stage / name, index=False, float_format="%.6f", lineterminator="\n")
+
+
+def write_explanations(
+    stage: Path, results: list[CVResult], features: FeatureSet, dataset: Dataset
+) -> dict[str, list[bytes]]:
+    """``shap_<entry>.csv`` plus bar and beeswarm PNGs for every explained entry; returns the
+    images by entry for the report."""
+    images: dict[str, list[bytes]] = {}
+    for result in results:
+        values = result.shap if result.kind == "model" else ensemble_shap(result, results)
+        rows = result.shap_rows if result.kind == "model" else _first_rows(results)
+        if values is None or rows is None:
+            continue
+        table = shap_table(values, features.names, dataset.classes)
+        table.to_csv(stage / f"shap_{result.model}.csv", index=False, float_format="%.6g")
+        signed = values if values.ndim == 2 else values[:, int(np.bincount(dataset.y).argmax())]
+        dense = np.asarray(features.X_train[rows].todense())
+        suffix = (
+            ""
+            if values.ndim == 2
+            else f", class {dataset.classes[np.bincount(dataset.y).argmax()]}"
+        )
+        bar = plots.shap_bar(table, f"{result.model}: mean |SHAP| on {len(rows):,} OOF rows")
+        swarm = plots.shap_beeswarm(signed, dense, features.names, f"{result.model}{suffix}")
+        write_bytes(stage / f"shap_{result.model}_bar.png", bar)
+        write_bytes(stage / f"shap_{result.model}_beeswarm.png", swarm)
+        images[result.model] = [bar, swarm]
+    return images
+
+
+def _first_rows(results: list[CVResult]) -> np.ndarray | None:
+    return next((r.shap_rows for r in results if r.shap_rows is not None), None)
+
+
+def write_report(
+    stage: Path,
+    *,
+    title: str,
+    metric_name: str,
+    leaderboard: pd.DataFrame,
+    results: list[CVResult],
+    dataset: Dataset,
+    features: FeatureSet,
+    options: dict,
+    timings: dict[str, float],
+    confusion: pd.DataFrame | None,
+    shap_images: dict[str, list[bytes]],
+) -> Path:
+    from podium.metrics import get_metric
+
+    by_name = {r.model: r for r in results}
+    top = [str(m) for m in leaderboard["model"].head(4)]
+    missing = {c: int(n) for c, n in dataset.train.isna().sum().items() if n}
+    summary = {
+        "data": dataset.source,
+        "training rows": f"{len(dataset.train):,}",
+        "test rows": f"{len(dataset.test):,}",
+        "features": f"{features.n_features:,} ({100 * features.density():.2f}% non-zero)",
+        "class balance": dataset.class_balance(),
+        "missing values in the training table": missing or "none",
+    }
+    inputs = ReportInputs(
+        title=title,
+        metric=get_metric(metric_name),
+        leaderboard=leaderboard,
+        y=dataset.y,
+        classes=dataset.classes,
+        oof={name: by_name[name].oof for name in top},
+        data_summary=summary,
+        options=options,
+        timings=timings,
+        confusion=confusion,
+        shap_images=shap_images,
+        shap_note="Tree models: exact TreeSHAP of out-of-fold rows, each explained by the fold "
+        f"model that did not train on it. Ensembles: {HOW_ENSEMBLES_ARE_EXPLAINED}.",
+    )
+    path = stage / "report.html"
+    write_text(path, render(inputs))
+    return path

@@ -1,0 +1,115 @@
+"""Figures for the run report, as PNG bytes (matplotlib's Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.calibration import calibration_curve  # noqa: E402
+from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+
+TOP_FEATURES = 20
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def roc_pr_curves(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(10, 4.2))
+    for name, p in predictions.items():
+        fpr, tpr, _ = roc_curve(y, p)
+        roc.plot(fpr, tpr, label=name)
+        precision, recall, _ = precision_recall_curve(y, p)
+        pr.plot(recall, precision, label=name)
+    roc.plot([0, 1], [0, 1], color="grey", linestyle=":")
+    roc.set(title="ROC (out-of-fold)", xlabel="false positive rate", ylabel="true positive rate")
+    pr.axhline(y.mean(), color="grey", linestyle=":")
+    pr.set(title="Precision-recall (out-of-fold)", xlabel="recall", ylabel="precision")
+    roc.legend(fontsize=8)
+    return _png(fig)
+
+
+def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
+    """Reliability: predicted probability against observed frequency (for multiclass, the
+    top class's probability against how often the top class is right)."""
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    for name, p in predictions.items():
+        if p.ndim == 2:
+            hit, p = (p.argmax(axis=1) == y).astype(int), p.max(axis=1)
+        else:
+            hit = y
+        observed, predicted = calibration_curve(hit, p, n_bins=10, strategy="quantile")
+        ax.plot(predicted, observed, marker="o", label=name)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
+    ax.set(title="Calibration (out-of-fold)", xlabel="predicted", ylabel="observed")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def confusion_matrix(matrix: pd.DataFrame, title: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(1.2 * len(matrix) + 2.5, 1.1 * len(matrix) + 1.5))
+    ax.imshow(matrix.to_numpy(), cmap="Blues")
+    for (i, j), value in np.ndenumerate(matrix.to_numpy()):
+        ax.text(j, i, str(value), ha="center", va="center")
+    ax.set_xticks(range(len(matrix.columns)), matrix.columns, rotation=30, ha="right")
+    ax.set_yticks(range(len(matrix.index)), matrix.index)
+    ax.set_title(title)
+    return _png(fig)
+
+
+def fold_scores(board: pd.DataFrame, metric: str) -> bytes:
+    folds = [c for c in board.columns if c.startswith("fold_")]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(board) + 1.5))
+    for i, (_, row) in enumerate(board.iloc[::-1].iterrows()):
+        values = row[folds].to_numpy(dtype=float)
+        ax.scatter(values, np.full(len(values), i), s=18, color="tab:blue")
+        ax.plot([values.mean()], [i], marker="|", markersize=16, color="black")
+    ax.set_yticks(range(len(board)), board["model"].iloc[::-1])
+    ax.set(title=f"{metric} per fold (bar: mean)", xlabel=metric)
+    return _png(fig)
+
+
+def shap_bar(table: pd.DataFrame, title: str) -> bytes:
+    top = table.head(TOP_FEATURES).iloc[::-1]
+    per_class = [c for c in table.columns if c.startswith("mean_abs_shap[")]
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(top) + 1.5))
+    if per_class:
+        left = np.zeros(len(top))
+        for column in per_class:
+            ax.barh(top["feature"], top[column], left=left, label=column[14:-1])
+            left += top[column].to_numpy()
+        ax.legend(fontsize=7, ncol=2)
+    else:
+        ax.barh(top["feature"], top["mean_abs_shap"])
+    ax.set(title=title, xlabel="mean |SHAP| (log-odds)")
+    return _png(fig)
+
+
+def shap_beeswarm(
+    values: np.ndarray, features: np.ndarray, names: Sequence[str], title: str
+) -> bytes:
+    """One row of dots per top feature: SHAP value on x, coloured by the feature's value."""
+    order = np.argsort(-np.abs(values).mean(axis=0))[:TOP_FEATURES][::-1]
+    rng = np.random.default_rng(0)
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(order) + 1.5))
+    for i, j in enumerate(order):
+        x = features[:, j]
+        span = np.ptp(x) or 1.0
+        colour = (x - x.min()) / span
+        jitter = rng.uniform(-0.3, 0.3, len(x))
+        ax.scatter(values[:, j], i + jitter, c=colour, cmap="coolwarm", s=5, alpha=0.7)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_yticks(range(len(order)), [names[j] for j in order])
+    ax.set(title=title, xlabel="SHAP value (log-odds); colour: feature value, low blue, high red")
+    return _png(fig)
