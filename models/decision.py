@@ -48,6 +48,10 @@ class TunedDecision(Model):
         self.weights_ = tune_class_weights(inner, y, self.score)
         self.model_ = self.base().fit(X, y)
 
+    def explain(self, X: Matrix) -> np.ndarray | None:
+        """The refit base model's SHAP values (the decision weights act after the model)."""
+        return self.model_.explain(X)
+
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         proba = _as_matrix(self.model_.predict_proba(X)) * self.weights_
         return proba / proba.sum(axis=1, keepdims=True)

@@ -98,7 +98,8 @@ def _leaderboard_table(board: pd.DataFrame) -> str:
     for _, row in board.iterrows():
         cells = "".join(f"<td>{_cell(row[c])}</td>" for c in columns)
         rows.append(f"<tr class='{'shipped' if row['shipped'] else ''}'>{cells}</tr>")
-    return f"<table id='leaderboard'><tr>{head}</tr>{''.join(rows)}</table>"
+    table = f"<table id='leaderboard'><tr>{head}</tr>{''.join(rows)}</table>"
+    return f"<div style='overflow-x: auto'>{table}</div>"
 
 
 def _cell(value: object) -> str:
