@@ -15,7 +15,6 @@ warning; a user without sessions gets zero session features.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import scipy.sparse as sp
 
 from competitions.clickstream_sample import CLASSES, SCALES, ClickStreamSample, generate_scale
 from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
-from competitions.tables import Column, read_csv
+from competitions.tables import Column, common_folder, drop_unknown, read_tables, require_values
 from features.aggregates import category_shares, numeric_aggregates, word_bag
 from features.base import FeatureSet
 from features.events import activity_features
@@ -65,10 +64,8 @@ CATEGORIES = ("device_type", "browser", "operating_system", "country")
 
 
 def load(files: Mapping[str, Path]) -> Dataset:
-    raw = {name: read_csv(files[f"{name}.csv"], columns) for name, columns in TABLES.items()}
-    labels = {name: str(files[f"{name}.csv"]) for name in TABLES}
-    folder = os.path.commonpath([Path(p).parent for p in labels.values()])
-    return prepare(raw, labels, source=f"ClickStream files in {folder}")
+    raw, labels = read_tables(files, TABLES)
+    return prepare(raw, labels, source=f"ClickStream files in {common_folder(labels)}")
 
 
 def prepare(
@@ -83,13 +80,7 @@ def prepare(
     train, test = raw["user_train"], raw["user_test"]
     for name, frame in (("user_train", train), ("user_test", test)):
         _check_users(frame, labels[name])
-    bad = ~train["marketing_target"].isin(CLASSES)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(
-            f"{labels['user_train']}: line {row + 2}, column 'marketing_target': "
-            f"{train['marketing_target'].iloc[row]!r} is not one of {', '.join(map(str, CLASSES))}"
-        )
+    require_values(train, "marketing_target", CLASSES, labels["user_train"])
     repeated = test["test_id"].duplicated()
     if repeated.any():
         row = int(np.flatnonzero(repeated.to_numpy())[0])
@@ -142,14 +133,9 @@ def _check_users(frame: pd.DataFrame, label: str) -> None:
 
 
 def _known_sessions(sessions: pd.DataFrame, users: pd.Index, label: str) -> pd.DataFrame:
-    unknown = ~sessions["user_id"].isin(users)
-    if unknown.any():
-        row = int(np.flatnonzero(unknown.to_numpy())[0])
-        log.warning(
-            "%s: dropped %d sessions of users in neither user file (e.g. line %d, user %s)",
-            label, unknown.sum(), row + 2, sessions["user_id"].iloc[row],
-        )  # fmt: skip
-    sessions = sessions[~unknown]
+    sessions = drop_unknown(
+        sessions, "user_id", users, label, "sessions of users in neither user file"
+    )
     stamp = pd.to_datetime(sessions["timestamp"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     bad = stamp.isna()
     if bad.any():

@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 import gzip
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -132,3 +133,54 @@ def _raise_first_bad_value(path: Path, frame: pd.DataFrame, columns: Sequence[Co
                 f"{'an integer' if column.kind == 'int' else 'a number'} "
                 f"({int(bad.sum())} such rows)"
             )
+
+
+def read_tables(
+    files: Mapping[str, Path], tables: Mapping[str, Sequence[Column]]
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read every table whose ``<name>.csv`` was found; also return each table's path as the
+    label that warnings and errors quote. Missing (optional) tables are logged and skipped."""
+    raw: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    for name, columns in tables.items():
+        path = files.get(f"{name}.csv")
+        if path is None:
+            log.info("%s.csv not found: its features are left out", name)
+            continue
+        raw[name] = read_csv(path, columns)
+        labels[name] = str(path)
+    return raw, labels
+
+
+def common_folder(labels: Mapping[str, str]) -> str:
+    return os.path.commonpath([Path(p).parent for p in labels.values()])
+
+
+def line_of(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> int:
+    """File line of the first row where ``mask`` holds (the header is line 1)."""
+    return int(frame.index[np.asarray(mask)][0]) + 2
+
+
+def require_values(frame: pd.DataFrame, column: str, allowed: Sequence[object], label: str) -> None:
+    """A DataError naming the line, column and value of the first value outside ``allowed``."""
+    bad = ~frame[column].isin(allowed)
+    if bad.any():
+        raise DataError(
+            f"{label}: line {line_of(frame, bad)}, column {column!r}: "
+            f"{frame[column][bad.to_numpy()].iloc[0]!r} is not one of "
+            f"{', '.join(map(str, allowed))}"
+        )
+
+
+def drop_unknown(
+    frame: pd.DataFrame, column: str, known: pd.Index, label: str, what: str
+) -> pd.DataFrame:
+    """Drop rows whose ``column`` is not in ``known``, with a counted warning."""
+    unknown = ~frame[column].isin(known)
+    if unknown.any():
+        log.warning(
+            "%s: dropped %d %s (e.g. line %d, %s %s)",
+            label, unknown.sum(), what, line_of(frame, unknown), column,
+            frame[column][unknown.to_numpy()].iloc[0],
+        )  # fmt: skip
+    return frame[~unknown.to_numpy()]

@@ -14,7 +14,6 @@ and (1, 1) mean "no location".
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,7 +22,14 @@ import pandas as pd
 
 from competitions import talkingdata_features
 from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
-from competitions.tables import Column, read_csv
+from competitions.tables import (
+    Column,
+    common_folder,
+    drop_unknown,
+    line_of,
+    read_tables,
+    require_values,
+)
 from competitions.talkingdata_sample import GROUPS, SCALES, TalkingDataSample, generate_scale
 from features.base import FeatureSet
 from podium.errors import DataError
@@ -67,17 +73,8 @@ FILES = tuple(
 
 
 def load(files: Mapping[str, Path]) -> Dataset:
-    raw: dict[str, pd.DataFrame] = {}
-    labels: dict[str, str] = {}
-    for name, columns in TABLES.items():
-        path = files.get(f"{name}.csv")
-        if path is None:
-            log.info("%s.csv not found: its features are left out", name)
-            continue
-        raw[name] = read_csv(path, columns)
-        labels[name] = str(path)
-    folder = os.path.commonpath([Path(p).parent for p in labels.values()])
-    return prepare(raw, labels, source=f"TalkingData files in {folder}")
+    raw, labels = read_tables(files, TABLES)
+    return prepare(raw, labels, source=f"TalkingData files in {common_folder(labels)}")
 
 
 def prepare(
@@ -92,13 +89,7 @@ def prepare(
     labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
     train = _dedupe(raw["gender_age_train"], ["device_id"], labels["gender_age_train"])
     test = _dedupe(raw["gender_age_test"], ["device_id"], labels["gender_age_test"])
-    bad = ~train["group"].isin(GROUPS)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(
-            f"{labels['gender_age_train']}: line {train.index[row] + 2}, column 'group': "
-            f"{train['group'].iloc[row]!r} is not one of {', '.join(GROUPS)}"
-        )
+    require_values(train, "group", GROUPS, labels["gender_age_train"])
     overlap = np.intersect1d(train["device_id"], test["device_id"])
     if len(overlap):
         raise DataError(
@@ -152,31 +143,24 @@ def _dedupe(frame: pd.DataFrame, key: list[str], label: str) -> pd.DataFrame:
     exact = frame.duplicated()
     if exact.any():
         log.warning(
-            "%s: dropped %d duplicate rows (e.g. line %d)", label, exact.sum(), _line(frame, exact)
+            "%s: dropped %d duplicate rows (e.g. line %d)",
+            label,
+            exact.sum(),
+            line_of(frame, exact),
         )
     conflicting = repeated & ~exact
     if conflicting.any():
         log.warning(
             "%s: dropped %d rows that repeat a %s with other values, keeping the first "
             "(e.g. line %d)",
-            label, conflicting.sum(), "/".join(key), _line(frame, conflicting),
+            label, conflicting.sum(), "/".join(key), line_of(frame, conflicting),
         )  # fmt: skip
     return frame[~repeated]
 
 
-def _line(frame: pd.DataFrame, mask: pd.Series) -> int:
-    return int(frame.index[mask.to_numpy()][0]) + 2
-
-
 def _known_devices(frame: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
-    unknown = ~frame["device_id"].isin(devices)
-    if unknown.any():
-        log.warning(
-            "%s: dropped %d rows about devices in neither gender_age file "
-            "(e.g. line %d, device %s)",
-            label, unknown.sum(), _line(frame, unknown), frame["device_id"][unknown].iloc[0],
-        )  # fmt: skip
-    return frame[~unknown]
+    what = "rows about devices in neither gender_age file"
+    return drop_unknown(frame, "device_id", devices, label, what)
 
 
 def _clean_events(events: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
@@ -187,7 +171,7 @@ def _clean_events(events: pd.DataFrame, devices: pd.Index, label: str) -> pd.Dat
         log.warning(
             "%s: dropped %d events with impossible timestamps, outside %s..%s (e.g. line %d: %r)",
             label, impossible.sum(), EVENT_WINDOW[0].date(), EVENT_WINDOW[1].date(),
-            _line(events, impossible), events["timestamp"][impossible].iloc[0],
+            line_of(events, impossible), events["timestamp"][impossible].iloc[0],
         )  # fmt: skip
     keep = ~impossible.to_numpy()
     lon = events["longitude"].to_numpy(dtype=np.float64)[keep]
@@ -212,7 +196,7 @@ def _clean_app_events(app_events: pd.DataFrame, events: pd.DataFrame, label: str
     if unknown.any():
         log.warning(
             "%s: dropped %d rows whose event is not among the kept events (e.g. line %d)",
-            label, unknown.sum(), _line(app_events, unknown),
+            label, unknown.sum(), line_of(app_events, unknown),
         )  # fmt: skip
     return app_events[~unknown].reset_index(drop=True)
 

@@ -105,7 +105,7 @@ def test_unknown_devices_and_impossible_timestamps_are_dropped(tmp_path, caplog)
     kept = dataset.tables["events"]
     assert kept["event_id"].tolist() == [1, 2, 3, 4]
     assert (
-        "dropped 1 rows about devices in neither gender_age file (e.g. line 6, device 122334)"
+        "dropped 1 rows about devices in neither gender_age file (e.g. line 6, device_id 122334)"
         in caplog.text
     )
     assert "dropped 2 events with impossible timestamps" in caplog.text
