@@ -170,6 +170,15 @@ class _Catalogue:
     model_effect: np.ndarray  # (n_models, 12)
 
 
+@dataclass(frozen=True)
+class _Events:
+    devices: np.ndarray  # the devices with events
+    dev: np.ndarray  # each event's device, as a position in `devices`
+    second: np.ndarray  # seconds since 2016-05-01 00:00:00 (from -320)
+    lon: np.ndarray
+    lat: np.ndarray
+
+
 def generate_scale(scale: str, seed: int) -> TalkingDataSample:
     return generate(seed=seed, **SCALES[scale])
 
@@ -184,6 +193,7 @@ def generate(
     n_apps: int,
     n_categories: int = 930,
 ) -> TalkingDataSample:
+    # Each step draws from rng in turn: their order fixes the sample a seed gives.
     rng = np.random.default_rng(seed)
     cat = _catalogue(np.random.default_rng(12345))
     n = n_train + n_test
@@ -194,19 +204,61 @@ def generate(
     ids = _unique_int64(rng, n_all)
     male, old = rng.normal(size=n_all), rng.normal(size=n_all)
     lean = np.zeros((n_all, 3))  # effects on the gender, age and middle-age axes
+    brand, model = _phones(rng, cat, male[:n], old[:n], lean[:n])
+    ev = _events(rng, n, n_in, n_events, male, old, lean)
+    app_cluster, app_cdf, app_ids, app_labels = _apps(rng, n_apps, n_categories)
+    inst_dev, inst_app = _installs(rng, male[ev.devices], old[ev.devices], app_cdf)
+    n_inst = np.bincount(inst_dev, minlength=len(ev.devices))
+    event_id, perm, sel, sel_rows = _listing(rng, ev.dev, n_inst, n_app_events)
+    _add_app_lean(lean, ev, sel, inst_dev, app_cluster[inst_app])
+    app_events = _app_events(rng, event_id[sel], ev.dev[sel], sel_rows, inst_app, n_inst, app_ids)
+    p = _true_probabilities(lean[:n] @ BASIS + cat.model_effect[model])
+    group, age = _group_and_age(rng, p)
+    return TalkingDataSample(
+        gender_age_train=_train_frame(ids[:n_train], group[:n_train], age[:n_train]),
+        gender_age_test=_frame("device_id", ids[n_train:n]),
+        phone_brand_device_model=_phone_frame(rng, cat, ids[:n], brand, model),
+        events=_event_frame(ids, ev, perm),
+        app_events=app_events,
+        app_labels=app_labels,
+        label_categories=_frame(
+            "label_id category",
+            *(np.arange(1, n_categories + 1), np.array(_label_layout(n_categories)[0], object)),
+        ),
+        p_train=p[:n_train],
+        p_test=p[n_train:],
+    )
 
-    # Brand by popularity and latent traits (Gumbel-max), model by Zipf popularity in the brand.
-    u = rng.random((n, len(cat.brand_weight)), dtype=np.float32)
+
+def _phones(
+    rng: np.random.Generator, cat: _Catalogue, male: np.ndarray, old: np.ndarray, lean: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Brand by popularity and latent traits (Gumbel-max), model by Zipf popularity in the
+    brand. Adds the brand's effect to ``lean`` (one row per device)."""
+    u = rng.random((len(male), len(cat.brand_weight)), dtype=np.float32)
     with np.errstate(divide="ignore"):  # u == 0 gives -inf: that brand is not chosen
         logit = np.log(cat.brand_weight).astype(np.float32) - np.log(-np.log(u))
-    logit += np.c_[0.8 * male[:n], old[:n]] @ cat.brand_lean.T
+    logit += np.c_[0.8 * male, old] @ cat.brand_lean.T
     brand = logit.argmax(axis=1)
     del u, logit
-    model = np.searchsorted(cat.model_cdf, brand + rng.random(n), side="right")
-    lean[:n, :2] += BRAND_EFFECT * cat.brand_lean[brand]
+    model = np.searchsorted(cat.model_cdf, brand + rng.random(len(male)), side="right")
+    lean[:, :2] += BRAND_EFFECT * cat.brand_lean[brand]
+    return brand, model
 
-    # Events: which devices, how many (heavy-tailed), when (daily cycle, night owls) and where.
-    ev_dev = np.r_[np.sort(rng.choice(n, n_in, replace=False)), n:n_all]
+
+def _events(
+    rng: np.random.Generator,
+    n: int,
+    n_in: int,
+    n_events: int,
+    male: np.ndarray,
+    old: np.ndarray,
+    lean: np.ndarray,
+) -> _Events:
+    """Which devices have events (n_in of the first n, and all after them), how many
+    (heavy-tailed), when (daily cycle, night owls) and where. Adds the effects of the share of
+    night-time events and of the home city to ``lean``."""
+    ev_dev = np.r_[np.sort(rng.choice(n, n_in, replace=False)), n : len(male)]
     m = len(ev_dev)
     weight = rng.lognormal(0.0, 1.6, size=m)
     counts = 1 + rng.multinomial(max(n_events - m, 0), weight / weight.sum())
@@ -223,11 +275,35 @@ def generate(
     shift = NIGHT_EFFECT * (night - base * counts) / (counts + 4)  # shrunk for few events
     lean[ev_dev, :2] += np.c_[0.3 * shift, -shift]
     lon, lat = _locations(rng, dev, lean, ev_dev)
+    return _Events(ev_dev, dev, t, lon, lat)
 
-    # Installed apps: cluster by the device's tastes, app by Zipf popularity in the cluster.
-    app_cluster, app_cdf, app_ids, app_labels = _apps(rng, n_apps, n_categories)
-    k = len(CLUSTERS)
-    taste = CLUSTER_INSTALL + np.c_[0.8 * male[ev_dev], old[ev_dev]] @ CLUSTER_LEAN[:, :2].T
+
+def _locations(
+    rng: np.random.Generator, dev: np.ndarray, lean: np.ndarray, ev_dev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each device lives near a city and travels a little; some never or rarely report a location
+    ((0, 0)), a few report (1, 1). A located device's home city shifts its lean."""
+    city, p_city = CITY, CITY[:, 2] / CITY[:, 2].sum()
+    n_dev, n_ev = len(ev_dev), len(dev)
+    home = rng.choice(len(city), n_dev, p=p_city)
+    where = np.where(rng.random(n_ev) < 0.03, rng.choice(len(city), n_ev, p=p_city), home[dev])
+    xy = city[where, :2].T + rng.normal(0, 0.08, (2, n_dev))[:, dev]
+    xy = np.round(xy + rng.normal(0, 0.01, (2, n_ev)), 2)
+    zero = rng.random(n_ev) < rng.beta(0.25, 0.6, n_dev)[dev]
+    one = ~zero & (rng.random(n_ev) < rng.beta(0.1, 2.7, n_dev)[dev])
+    xy[:, zero], xy[:, one] = 0.0, 1.0
+    located = np.bincount(dev, ~(zero | one), n_dev) > 0
+    lean[ev_dev[located], :2] += CITY_EFFECT * city[home[located], 3:5]
+    return xy[0], xy[1]
+
+
+def _installs(
+    rng: np.random.Generator, male: np.ndarray, old: np.ndarray, app_cdf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Installed apps of the devices with events, as (device position, app) pairs sorted by
+    device: cluster by the device's tastes, app by Zipf popularity in the cluster."""
+    m, k, n_apps = len(male), len(CLUSTERS), len(app_cdf)
+    taste = CLUSTER_INSTALL + np.c_[0.8 * male, old] @ CLUSTER_LEAN[:, :2].T
     cdf = np.cumsum(np.exp(taste + 0.7 * rng.normal(size=(m, k))), axis=1)
     cdf /= cdf[:, -1:]
     n_slots = np.clip(np.rint(rng.lognormal(np.log(22), 0.75, m)), 1, 300).astype(np.int64)
@@ -235,13 +311,17 @@ def generate(
     slot_cl = (cdf[slot_dev] < rng.random(len(slot_dev))[:, None]).sum(axis=1).clip(0, k - 1)
     slot_app = np.searchsorted(app_cdf, slot_cl + rng.random(len(slot_dev)), side="right")
     pairs = np.unique(slot_dev * n_apps + slot_app.clip(0, n_apps - 1))
-    inst_dev, inst_app = pairs // n_apps, (pairs % n_apps).astype(np.int32)
-    n_inst = np.bincount(inst_dev, minlength=m)
-    inst_start = np.cumsum(n_inst) - n_inst
+    return pairs // n_apps, (pairs % n_apps).astype(np.int32)
 
-    # Events that list apps: a race on device-level propensities until n_app_events rows; the
-    # last event taken lists only the first apps of its device.
-    carry = rng.beta(0.9, 1.1, m) + 1e-6
+
+def _listing(
+    rng: np.random.Generator, dev: np.ndarray, n_inst: np.ndarray, n_app_events: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Events that list apps: a race on device-level propensities until n_app_events rows; the
+    last event taken lists only the first apps of its device. Returns each event's event_id,
+    the events in event_id order, and the listing events in event_id order with their rows."""
+    n_ev = len(dev)
+    carry = rng.beta(0.9, 1.1, len(n_inst)) + 1e-6
     order = np.argsort(rng.exponential(size=n_ev) / carry[dev], kind="stable")
     rows = np.cumsum(n_inst[dev[order]])
     take = int(np.searchsorted(rows, n_app_events, side="right"))
@@ -253,67 +333,92 @@ def generate(
     event_id[perm] = np.arange(1, n_ev + 1)
     by_id = np.argsort(event_id[sel])
     sel, sel_rows = sel[by_id], sel_rows[by_id]
-    sel, sel_rows = sel[sel_rows > 0], sel_rows[sel_rows > 0]
-    has_apps = np.bincount(dev[sel], minlength=m) > 0
-    per_cluster = np.bincount(inst_dev * k + app_cluster[inst_app], minlength=m * k)
-    share = per_cluster.reshape(m, k) / np.maximum(n_inst, 1)[:, None]
-    lean[ev_dev[has_apps]] += APP_EFFECT * share[has_apps] @ CLUSTER_LEAN
+    return event_id, perm, sel[sel_rows > 0], sel_rows[sel_rows > 0]
 
-    # Each listed event names its device's installed apps, a subset of them active.
-    total = int(sel_rows.sum())
-    app_events = np.empty((4, total), np.int64)
-    app_events[0] = np.repeat(event_id[sel], sel_rows)
-    idx = np.repeat(inst_start[dev[sel]] - (np.cumsum(sel_rows) - sel_rows), sel_rows)
+
+def _add_app_lean(
+    lean: np.ndarray, ev: _Events, sel: np.ndarray, inst_dev: np.ndarray, inst_cluster: np.ndarray
+) -> None:
+    """Adds to ``lean`` the effect of the cluster shares of a device's installed apps, for the
+    devices that some listing event (``sel``) shows."""
+    m, k = len(ev.devices), len(CLUSTERS)
+    has_apps = np.bincount(ev.dev[sel], minlength=m) > 0
+    per_cluster = np.bincount(inst_dev * k + inst_cluster, minlength=m * k).reshape(m, k)
+    share = per_cluster / np.maximum(per_cluster.sum(axis=1), 1)[:, None]
+    lean[ev.devices[has_apps]] += APP_EFFECT * share[has_apps] @ CLUSTER_LEAN
+
+
+def _app_events(
+    rng: np.random.Generator,
+    event_id: np.ndarray,
+    dev: np.ndarray,
+    rows: np.ndarray,
+    inst_app: np.ndarray,
+    n_inst: np.ndarray,
+    app_ids: np.ndarray,
+) -> pd.DataFrame:
+    """Each listing event (its event_id, its device's position) names the first ``rows`` of its
+    device's installed apps, a random subset of them active."""
+    total = int(rows.sum())
+    table = np.empty((4, total), np.int64)
+    table[0] = np.repeat(event_id, rows)
+    inst_start = np.cumsum(n_inst) - n_inst
+    idx = np.repeat(inst_start[dev] - (np.cumsum(rows) - rows), rows)
     idx += np.arange(total)
     app = inst_app[idx]
     del idx
-    app_events[1], app_events[2] = app_ids[app], 1
-    active = np.repeat(rng.beta(2.2, 1.3, m).astype(np.float32)[dev[sel]], sel_rows)
-    active *= rng.beta(2.0, 1.3, n_apps).astype(np.float32)[app]
-    app_events[3] = rng.random(total, dtype=np.float32) < active
+    table[1], table[2] = app_ids[app], 1
+    active = np.repeat(rng.beta(2.2, 1.3, len(n_inst)).astype(np.float32)[dev], rows)
+    active *= rng.beta(2.0, 1.3, len(app_ids)).astype(np.float32)[app]
+    table[3] = rng.random(total, dtype=np.float32) < active
     del app, active
+    columns = ["event_id", "app_id", "is_installed", "is_active"]
+    return pd.DataFrame(table.T, columns=columns, copy=False)
 
-    # The group: true probabilities from the observed record, intercepts matching the prior.
-    score = lean[:n] @ BASIS + cat.model_effect[model]
+
+def _true_probabilities(score: np.ndarray) -> np.ndarray:
+    """Group probabilities for the scores, with per-group intercepts that match the prior."""
     b = np.log(PRIOR)
     for _ in range(40):
         b += np.log(PRIOR) - np.log(_softmax(score + b).mean(axis=0))
-    p = _softmax(score + b)
-    group = (p.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1).clip(0, 11)
-    age = np.zeros(n, np.int64)
+    return _softmax(score + b)
+
+
+def _group_and_age(rng: np.random.Generator, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The group drawn from its probabilities, then the age within the group's range."""
+    group = (p.cumsum(axis=1) < rng.random(len(p))[:, None]).sum(axis=1).clip(0, 11)
+    age = np.zeros(len(p), np.int64)
     for c, (lo, hi) in enumerate(AGE_RANGE):
         years = np.arange(lo, hi + 1)
         pmf = np.exp(-AGE_DECAY[c] * (years - lo))
         age[group == c] = rng.choice(years, int((group == c).sum()), p=pmf / pmf.sum())
+    return group, age
 
-    tr = slice(0, n_train)
+
+def _train_frame(ids: np.ndarray, group: np.ndarray, age: np.ndarray) -> pd.DataFrame:
     gender, groups = np.array(["F", "M"], dtype=object), np.array(GROUPS, dtype=object)
+    return _frame("device_id gender age group", ids, gender[group // 6], age, groups[group])
+
+
+def _phone_frame(
+    rng: np.random.Generator, cat: _Catalogue, ids: np.ndarray, brand: np.ndarray, model: np.ndarray
+) -> pd.DataFrame:
+    """Each device once and about 0.28% of them twice (exact duplicate rows), shuffled."""
+    n = len(ids)
     phone = rng.permutation(np.r_[np.arange(n), rng.choice(n, round(0.00283 * n), False)])
-    return TalkingDataSample(
-        gender_age_train=_frame(
-            "device_id gender age group",
-            *(ids[tr], gender[group[tr] // 6], age[tr], groups[group[tr]]),
-        ),
-        gender_age_test=_frame("device_id", ids[n_train:n]),
-        phone_brand_device_model=_frame(
-            "device_id phone_brand device_model",
-            *(ids[phone], cat.brand_names[brand[phone]], cat.model_names[model[phone]]),
-        ),
-        events=_frame(
-            "event_id device_id timestamp longitude latitude",
-            *(np.arange(1, n_ev + 1), ids[ev_dev[dev[perm]]], _timestamp_table()[t[perm] + 320]),
-            *(lon[perm], lat[perm]),
-        ),
-        app_events=pd.DataFrame(
-            app_events.T, columns=["event_id", "app_id", "is_installed", "is_active"], copy=False
-        ),
-        app_labels=app_labels,
-        label_categories=_frame(
-            "label_id category",
-            *(np.arange(1, n_categories + 1), np.array(_label_layout(n_categories)[0], object)),
-        ),
-        p_train=p[:n_train],
-        p_test=p[n_train:],
+    return _frame(
+        "device_id phone_brand device_model",
+        *(ids[phone], cat.brand_names[brand[phone]], cat.model_names[model[phone]]),
+    )
+
+
+def _event_frame(ids: np.ndarray, ev: _Events, perm: np.ndarray) -> pd.DataFrame:
+    """The events in event_id order: ``perm[i]`` is the event with event_id i + 1."""
+    device_id = ids[ev.devices[ev.dev[perm]]]
+    stamps = _timestamp_table()[ev.second[perm] + 320]
+    return _frame(
+        "event_id device_id timestamp longitude latitude",
+        *(np.arange(1, len(perm) + 1), device_id, stamps, ev.lon[perm], ev.lat[perm]),
     )
 
 
@@ -391,25 +496,6 @@ def _catalogue(rng: np.random.Generator) -> _Catalogue:
         model_cdf=_zipf_cdf(brand_of, 0.9),
         model_effect=effect,
     )
-
-
-def _locations(
-    rng: np.random.Generator, dev: np.ndarray, lean: np.ndarray, ev_dev: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each device lives near a city and travels a little; some never or rarely report a location
-    ((0, 0)), a few report (1, 1). A located device's home city shifts its lean."""
-    city, p_city = CITY, CITY[:, 2] / CITY[:, 2].sum()
-    n_dev, n_ev = len(ev_dev), len(dev)
-    home = rng.choice(len(city), n_dev, p=p_city)
-    where = np.where(rng.random(n_ev) < 0.03, rng.choice(len(city), n_ev, p=p_city), home[dev])
-    xy = city[where, :2].T + rng.normal(0, 0.08, (2, n_dev))[:, dev]
-    xy = np.round(xy + rng.normal(0, 0.01, (2, n_ev)), 2)
-    zero = rng.random(n_ev) < rng.beta(0.25, 0.6, n_dev)[dev]
-    one = ~zero & (rng.random(n_ev) < rng.beta(0.1, 2.7, n_dev)[dev])
-    xy[:, zero], xy[:, one] = 0.0, 1.0
-    located = np.bincount(dev, ~(zero | one), n_dev) > 0
-    lean[ev_dev[located], :2] += CITY_EFFECT * city[home[located], 3:5]
-    return xy[0], xy[1]
 
 
 def _label_layout(n_categories: int) -> tuple[list[str], list[np.ndarray], np.ndarray, np.ndarray]:
