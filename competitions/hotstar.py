@@ -9,6 +9,7 @@ ROC AUC.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,6 @@ def synthetic_dataset(n_train: int, n_test: int, seed: int, label: str = "custom
 
 def write_files(dataset: Dataset, folder: Path, *, gzip_files: bool = False) -> tuple[Path, Path]:
     """Write a data set in the real files' layout (for tests, benchmarks and sharing samples)."""
-    import gzip
-
     train = dataset.train.assign(**{TARGET: np.asarray(CLASSES)[dataset.y]})
     paths = []
     for frame, name in ((train, "train_data.json"), (dataset.test, "test_data.json")):

@@ -13,6 +13,7 @@ from podium import plots
 from podium.atomic import write_bytes, write_text
 from podium.cv import CVResult
 from podium.explain import HOW_ENSEMBLES_ARE_EXPLAINED, ensemble_shap, shap_table
+from podium.metrics import get_metric
 from podium.report import ReportInputs, render
 
 
@@ -44,6 +45,7 @@ def write_explanations(
     """``shap_<entry>.csv`` plus bar and beeswarm PNGs for every explained entry; returns the
     images by entry for the report."""
     images: dict[str, list[bytes]] = {}
+    major = int(np.bincount(dataset.y).argmax())  # multiclass beeswarms show the largest class
     for result in results:
         values = result.shap if result.kind == "model" else ensemble_shap(result, results)
         rows = result.shap_rows if result.kind == "model" else _first_rows(results)
@@ -51,13 +53,9 @@ def write_explanations(
             continue
         table = shap_table(values, features.names, dataset.classes)
         table.to_csv(stage / f"shap_{result.model}.csv", index=False, float_format="%.6g")
-        signed = values if values.ndim == 2 else values[:, int(np.bincount(dataset.y).argmax())]
+        signed = values if values.ndim == 2 else values[:, major]
         dense = np.asarray(features.X_train[rows].todense())
-        suffix = (
-            ""
-            if values.ndim == 2
-            else f", class {dataset.classes[np.bincount(dataset.y).argmax()]}"
-        )
+        suffix = "" if values.ndim == 2 else f", class {dataset.classes[major]}"
         bar = plots.shap_bar(table, f"{result.model}: mean |SHAP| on {len(rows):,} OOF rows")
         swarm = plots.shap_beeswarm(signed, dense, features.names, f"{result.model}{suffix}")
         write_bytes(stage / f"shap_{result.model}_bar.png", bar)
@@ -84,8 +82,6 @@ def write_report(
     confusion: pd.DataFrame | None,
     shap_images: dict[str, list[bytes]],
 ) -> Path:
-    from podium.metrics import get_metric
-
     by_name = {r.model: r for r in results}
     top = [str(m) for m in leaderboard["model"].head(4)]
     missing = {c: int(n) for c, n in dataset.train.isna().sum().items() if n}

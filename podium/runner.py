@@ -12,7 +12,7 @@ import logging
 import platform
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -134,7 +134,8 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
     )  # fmt: skip
 
     fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
-    results = _cross_validate_all(spec, dataset, features, fold, model_names, options)
+    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
+    results = _cross_validate_all(spec, dataset, features, fold, model_names, options, subsets)
     ensembles = build_ensembles(results, dataset.y, fold, metric, seed=options.seed)
     for ensemble in ensembles:
         log.info(
@@ -143,7 +144,6 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
             ensemble.params["weights"],
         )  # fmt: skip
     results += ensembles
-    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
     for ensemble in ensembles:
         ensemble.subset_scores = {
             name: metric.score(dataset.y[mask], ensemble.oof[mask])
@@ -179,7 +179,8 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
             matrix.to_csv(stage / "confusion_matrix.csv")
         leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
         write_text(stage / "leaderboard.md", to_markdown(leaderboard))
-        write_text(stage / "options.json", _json(_resolved_options(options, spec, model_names)))
+        resolved = _resolved_options(options, spec, model_names)
+        write_text(stage / "options.json", _json(resolved))
         summary: dict[str, Any] = {
             "competition": spec.name,
             "data_source": dataset.source,
@@ -205,7 +206,7 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
                 results=results,
                 dataset=dataset,
                 features=features,
-                options=_resolved_options(options, spec, model_names),
+                options=resolved,
                 timings={
                     "features": feature_seconds,
                     **{f"fit {r.model}": r.fit_seconds for r in results},
@@ -238,10 +239,10 @@ def _cross_validate_all(
     fold: np.ndarray,
     model_names: tuple[str, ...],
     options: RunOptions,
+    subsets: Mapping[str, np.ndarray],
 ) -> list[CVResult]:
     metric = get_metric(spec.metric)
     n_folds = int(fold.max()) + 1
-    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
     entries = model_entries(spec, dataset, model_names, options)
     explain_rows = None
     if options.shap_rows > 0:
