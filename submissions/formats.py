@@ -29,6 +29,19 @@ class SubmissionFormat(Protocol):
     ) -> Path: ...
 
 
+def id_problems(got: set[str], expected_ids: Sequence[str]) -> list[str]:
+    """What is wrong with a submission's set of IDs against the test file's."""
+    want = {str(i) for i in expected_ids}
+    problems = []
+    if got - want:
+        problems.append(
+            f"{len(got - want)} IDs not in the test file, e.g. {sorted(got - want)[0]!r}"
+        )
+    if want - got:
+        problems.append(f"{len(want - got)} test IDs missing, e.g. {sorted(want - got)[0]!r}")
+    return problems
+
+
 @dataclass(frozen=True)
 class ProbabilityCSV:
     """A CSV of ``id_column`` followed by one probability column per entry of ``columns``.
@@ -73,15 +86,7 @@ class ProbabilityCSV:
             duplicated = ids[ids.duplicated()]
             if len(duplicated):
                 problems.append(f"{len(duplicated)} duplicate IDs, e.g. {duplicated.iloc[0]!r}")
-            got, want = set(ids), {str(i) for i in expected_ids}
-            if got - want:
-                problems.append(
-                    f"{len(got - want)} IDs not in the test file, e.g. {sorted(got - want)[0]!r}"
-                )
-            if want - got:
-                problems.append(
-                    f"{len(want - got)} test IDs missing, e.g. {sorted(want - got)[0]!r}"
-                )
+            problems += id_problems(set(ids), expected_ids)
             values = frame[list(self.columns)].to_numpy(dtype=np.float64, na_value=np.nan)
             if np.isnan(values).any():
                 problems.append(
@@ -142,13 +147,7 @@ class LabelJSON:
             raise SubmissionError(
                 f"{self.filename} is not valid: {self.key!r} must map IDs to labels"
             )
-        got, want = set(body), {str(i) for i in expected_ids}
-        if got - want:
-            problems.append(
-                f"{len(got - want)} IDs not in the test file, e.g. {sorted(got - want)[0]!r}"
-            )
-        if want - got:
-            problems.append(f"{len(want - got)} test IDs missing, e.g. {sorted(want - got)[0]!r}")
+        problems += id_problems(set(body), expected_ids)
         bad = [k for k, v in body.items() if type(v) is not int or v not in self.labels]
         if bad:
             problems.append(
