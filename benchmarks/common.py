@@ -17,11 +17,10 @@ sys.path.insert(0, str(ROOT))
 
 from competitions.spec import CompetitionSpec, Dataset  # noqa: E402
 from features.base import FeatureSet  # noqa: E402
-from podium.cv import cross_validate  # noqa: E402
+from podium.entries import Budget, EntryRunner  # noqa: E402
 from podium.folds import make_folds  # noqa: E402
 from podium.metrics import get_metric  # noqa: E402
 from podium.options import RunOptions  # noqa: E402
-from podium.runner import model_entries  # noqa: E402
 
 
 def peak_rss_gib() -> float:
@@ -52,21 +51,22 @@ def cv_report(
     has them) on the same folds as ``run.py --seed SEED``; return each entry's fold scores."""
     metric = get_metric(spec.metric)
     fold = make_folds(spec.folds, dataset.y, folds, seed, dataset.groups)
-    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
     if truth is not None:
         per_fold = [metric.score(dataset.y[fold == k], truth[fold == k]) for k in range(folds)]
         print(f"oracle {metric.name}: mean over folds {np.mean(per_fold):.4f}")
-    options = RunOptions(comp=spec.name, seed=seed, models=tuple(models))
+    options = RunOptions(comp=spec.name, seed=seed, models=tuple(models), shap_rows=0)
+    runner = EntryRunner(
+        spec=spec, dataset=dataset, features=features, fold=fold, options=options,
+        subsets=spec.subsets(dataset) if spec.subsets is not None else {},
+        budget=Budget(time.monotonic(), None), checkpoints=None, run_id="benchmark",
+    )  # fmt: skip
     scores: dict[str, list[float]] = {}
-    for name, make in model_entries(spec, dataset, tuple(models), options):
-        result = cross_validate(
-            name, make, features.X_train, dataset.y, features.X_test, fold, metric, subsets=subsets
-        )
-        scores[name] = result.fold_scores
+    for result in runner.run(tuple(models)):
+        scores[result.model] = result.fold_scores
         parts = "".join(f", {k} {v:.4f}" for k, v in result.subset_scores.items())
         print(
-            f"{name:12s} CV {metric.name} {result.cv_mean:.4f} ± {result.cv_std:.4f}{parts}; "
-            f"fit {result.fit_seconds:.1f} s, predict {result.predict_seconds:.1f} s, "
+            f"{result.model:12s} CV {metric.name} {result.cv_mean:.4f} ± {result.cv_std:.4f}"
+            f"{parts}; fit {result.fit_seconds:.1f} s, predict {result.predict_seconds:.1f} s, "
             f"peak RSS so far {peak_rss_gib():.2f} GiB"
         )
     return scores

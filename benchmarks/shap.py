@@ -17,7 +17,7 @@ from common import peak_rss_gib
 
 from competitions import hotstar
 from models import make_model
-from podium.cv import cross_validate
+from podium.cv import cross_validate, explain
 from podium.explain import shap_table
 from podium.folds import make_folds
 from podium.metrics import get_metric
@@ -41,9 +41,10 @@ def main() -> None:
     result = cross_validate(
         "lgbm", lambda: make_model("lgbm", task="binary", n_classes=2, seed=args.seed),
         features.X_train, dataset.y, features.X_test, fold, get_metric("roc_auc"),
-        explain_rows=rows, explain_seconds=float("inf"),
+        keep_models=True,
     )  # fmt: skip
     total = time.perf_counter() - started
+    explain(result, features.X_train, fold, rows, cap=float("inf"))
     assert result.shap is not None
     table = shap_table(result.shap, features.names, dataset.classes)
     print(f"{len(dataset.y):,} training users, {features.n_features:,} features")

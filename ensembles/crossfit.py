@@ -79,9 +79,14 @@ def build_ensembles(
     seed: int = 0,
     max_models: int = MAX_BASE_MODELS,
 ) -> list[CVResult]:
-    """Every registered combiner over the best ``max_models`` base entries (fewer than two:
-    no ensemble). The cap keeps level-2 inputs small for many-class problems."""
-    ranked = sorted(results, key=lambda r: metric.sort_key(r.cv_mean))[:max_models]
+    """Every registered combiner over the best ``max_models`` distinct base entries (fewer
+    than two: no ensemble). The cap keeps level-2 inputs small for many-class problems."""
+    ranked: list[CVResult] = []
+    for result in sorted(results, key=lambda r: metric.sort_key(r.cv_mean)):
+        # A tuned entry whose best trial was the defaults repeats its default entry.
+        if not any(np.array_equal(result.oof, kept.oof) for kept in ranked):
+            ranked.append(result)
+    ranked = ranked[:max_models]
     if len(ranked) < 2:
         return []
     sign = 1.0 if metric.greater_is_better else -1.0

@@ -7,16 +7,59 @@ convention: P(positive) as a 1-D array for a binary task, an ``(n, k)`` array fo
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Literal, TypeAlias
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 
 from podium.registry import Registry
 
+if TYPE_CHECKING:
+    import optuna
+
 Task = Literal["binary", "multiclass"]
 Matrix: TypeAlias = sp.csr_matrix | np.ndarray
+
+_DEADLINE: ContextVar[float | None] = ContextVar("podium_deadline", default=None)
+
+
+class OutOfTime(Exception):
+    """A fit was stopped because the run's deadline passed (see :func:`deadline`)."""
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Fits started inside the block stop at ``at`` (a :func:`time.monotonic` value).
+
+    Boosters check it after every iteration and raise :class:`OutOfTime`; every model checks
+    it before and after fitting. ``None`` means no deadline.
+    """
+    token = _DEADLINE.set(at)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def current_deadline() -> float | None:
+    """The deadline set by the innermost :func:`deadline` block, or None."""
+    return _DEADLINE.get()
+
+
+def out_of_time() -> bool:
+    at = _DEADLINE.get()
+    return at is not None and time.monotonic() >= at
+
+
+def check_time() -> None:
+    """Raise :class:`OutOfTime` when the deadline has passed; boosters call it per iteration."""
+    if out_of_time():
+        raise OutOfTime("the time budget ran out during a fit")
 
 
 class Model(ABC):
@@ -24,6 +67,8 @@ class Model(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    # Default parameters; ``params`` given to the constructor override them.
+    DEFAULTS: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *, task: Task, n_classes: int, seed: int = 0, **params: Any) -> None:
         self.task = task
@@ -38,7 +83,9 @@ class Model(ABC):
         if y.min() < 0 or y.max() >= self.n_classes:
             raise ValueError(f"labels must be integers in [0, {self.n_classes})")
         self.n_features_in_ = X.shape[1]
+        check_time()
         self._fit(X, y.astype(np.int64))
+        check_time()
         return self
 
     def predict_proba(self, X: Matrix) -> np.ndarray:
@@ -52,6 +99,15 @@ class Model(ABC):
         if self.task == "binary":
             return proba[:, 1] if proba.ndim == 2 else proba
         return proba
+
+    @classmethod
+    def search_space(cls, trial: optuna.trial.BaseTrial) -> dict[str, Any] | None:
+        """Parameters to try in one Optuna trial, or None for a model that is not tuned.
+
+        Suggested names are the model's own parameter names, and its defaults lie inside the
+        ranges, so the defaults can be enqueued as a study's first trial.
+        """
+        return None
 
     def explain(self, X: Matrix) -> np.ndarray | None:
         """SHAP values of the rows of ``X``: ``(n, features)`` for a binary task, ``(n, classes,
@@ -86,6 +142,11 @@ class Model(ABC):
 
 
 MODELS: Registry[type[Model]] = Registry("model")
+
+
+def is_tunable(cls: type[Model]) -> bool:
+    """Whether the model defines a search space (overrides :meth:`Model.search_space`)."""
+    return cls.search_space.__func__ is not Model.search_space.__func__  # type: ignore[attr-defined]
 
 
 def register_model(cls: type[Model]) -> type[Model]:

@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import lightgbm as lgb
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from models.base import Matrix, Model, register_model
+from models.base import Matrix, Model, check_time, register_model
+
+if TYPE_CHECKING:
+    import optuna
 
 SMALL_DATA = 20_000
+
+
+def threads(n_rows: int) -> int:
+    """On small data threads cost more than they give, and OpenMP's busy waiting makes a loaded
+    machine crawl: one thread below SMALL_DATA rows, else every core (0 or -1 by convention)."""
+    return 1 if n_rows < SMALL_DATA else 0
+
+
+def early_stopping_split(
+    y: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices to fit on and to early-stop on: a stratified holdout carved from the rows
+    given to ``fit``. In cross-validation those are the fold's training rows, so the fold's
+    validation rows never choose the number of trees and out-of-fold scores stay honest."""
+    fit_idx, stop_idx = train_test_split(
+        np.arange(len(y)), test_size=fraction, stratify=y, random_state=seed
+    )
+    return np.asarray(fit_idx), np.asarray(stop_idx)
+
+
+def _stop_at_deadline(env: lgb.callback.CallbackEnv) -> None:
+    check_time()
 
 
 @register_model
@@ -24,7 +49,7 @@ class LightGBMModel(Model):
     name = "lgbm"
     description = "LightGBM gradient boosting, early-stopped on an inner holdout"
 
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "learning_rate": 0.05,
         "num_leaves": 31,
         "min_data_in_leaf": 40,
@@ -49,12 +74,8 @@ class LightGBMModel(Model):
         else:
             params.update(objective="multiclass", metric="multi_logloss", num_class=self.n_classes)
         params.update(seed=self.seed, deterministic=True, force_col_wise=True, verbosity=-1)
-        # On small data threads cost more than they give, and OpenMP's busy waiting makes a
-        # loaded machine crawl: one thread below SMALL_DATA rows.
-        params.setdefault("num_threads", 1 if len(y) < SMALL_DATA else 0)
-        fit_idx, stop_idx = train_test_split(
-            np.arange(len(y)), test_size=fraction, stratify=y, random_state=self.seed
-        )
+        params.setdefault("num_threads", threads(len(y)))
+        fit_idx, stop_idx = early_stopping_split(y, fraction, self.seed)
         w_fit, w_stop = (None, None) if weight is None else (weight[fit_idx], weight[stop_idx])
         train_set = lgb.Dataset(X[fit_idx], y[fit_idx], weight=w_fit, free_raw_data=True)
         stop_set = lgb.Dataset(X[stop_idx], y[stop_idx], weight=w_stop, reference=train_set)
@@ -63,9 +84,20 @@ class LightGBMModel(Model):
             train_set,
             num_boost_round=rounds,
             valid_sets=[stop_set],
-            callbacks=[lgb.early_stopping(patience, verbose=False)],
+            callbacks=[lgb.early_stopping(patience, verbose=False), _stop_at_deadline],
         )
         self.best_iteration_ = int(self.booster_.best_iteration or rounds)
+
+    @classmethod
+    def search_space(cls, trial: optuna.trial.BaseTrial) -> dict[str, Any]:
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 7, 255, log=True),
+            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 5, 500, log=True),
+            "feature_fraction": trial.suggest_float("feature_fraction", 0.1, 1.0),
+            "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
+            "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 100.0, log=True),
+        }
 
     def explain(self, X: Matrix) -> np.ndarray:
         """Exact TreeSHAP (Lundberg et al.), LightGBM's own implementation (``pred_contrib``)."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 
 from models.base import Matrix, Model, register_model
+
+if TYPE_CHECKING:
+    import optuna
 
 
 @register_model
@@ -21,18 +26,24 @@ class LogisticModel(Model):
     name = "logreg"
     description = "logistic regression (L2, max-abs scaling), sparse-friendly baseline"
 
+    DEFAULTS: ClassVar[dict[str, Any]] = {"C": 1.0, "max_iter": 2000}
+
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
-        C = float(self.params.get("C", 1.0))
+        params = {**self.DEFAULTS, **self.params}
         self.pipeline_: Pipeline = make_pipeline(
             MaxAbsScaler(),
             LogisticRegression(
-                C=C,
-                max_iter=int(self.params.get("max_iter", 2000)),
+                C=float(params["C"]),
+                max_iter=int(params["max_iter"]),
                 tol=1e-4,
                 class_weight=self.params.get("class_weight"),
             ),
         )
         self.pipeline_.fit(X, y)
+
+    @classmethod
+    def search_space(cls, trial: optuna.trial.BaseTrial) -> dict[str, Any]:
+        return {"C": trial.suggest_float("C", 1e-4, 10.0, log=True)}
 
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         return np.asarray(self.pipeline_.predict_proba(X))

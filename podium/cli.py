@@ -15,21 +15,29 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from competitions import COMPETITIONS
 from competitions.files import present_files
 from models import MODELS
-from podium.errors import PodiumError
+from podium.errors import ConfigError, PodiumError
 from podium.history import run_history
 from podium.metrics import get_metric
 from podium.options import MAX_FOLDS, RunOptions
-from podium.runner import DATA_ROOT, RUNS_ROOT, RunResult, run
+from podium.runner import DATA_ROOT, RUNS_ROOT, Interrupted, RunResult, resume_options, run
 
 EPILOG = """\
 examples:
-  python run.py --comp hotstar                          synthetic sample, default models
-  python run.py --comp hotstar --data-dir ~/hotstar     real train_data.json / test_data.json
+  python run.py --comp hotstar                           synthetic sample, default models
+  python run.py --comp hotstar --data-dir ~/hotstar      real train_data.json / test_data.json
   python run.py --comp hotstar --models lgbm --folds 10 --seed 7
+  python run.py --comp talkingdata --time-budget 600     tune every model for 10 minutes
+  python run.py --comp hotstar --resume 20261122-101500  continue an interrupted run
   python run.py --list
 
 Without --data-dir, podium reads data/<comp>/; when that folder holds none of the
 competition's files it runs on its built-in synthetic sample and says so.
+
+Tuning: with --time-budget or --trials, every model with a search space gets an Optuna
+study on the run's folds. Its first trial is the model's defaults; the leaderboard shows both
+<model> (defaults) and <model>-optuna (best trial). Studies live in
+runs/<comp>/tuning/studies.db unless --storage names another database; processes on several
+machines given the same --storage URL and the same command share each model's study.
 """
 
 
@@ -97,6 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop computing SHAP for a model after S seconds (default: 60)",
     )  # fmt: skip
     parser.add_argument(
+        "--time-budget", type=float, metavar="SECONDS",
+        help="tune every model with Optuna and finish the whole run within SECONDS (+10%%): "
+        "the budget is split across the models, with a reserve for ensembles and files",
+    )  # fmt: skip
+    parser.add_argument(
+        "--trials", type=int, metavar="N",
+        help="tune every model with Optuna until its study has N finished trials; the same "
+        "seed and N give the same submission bytes",
+    )  # fmt: skip
+    parser.add_argument(
+        "--storage", metavar="URL",
+        help="Optuna storage URL for the studies, e.g. sqlite:///studies.db or "
+        "postgresql://user:password@host/db (default: SQLite in runs/<comp>/tuning/)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--resume", metavar="RUN_ID",
+        help="continue the interrupted run RUN_ID with its saved options, keeping its finished "
+        "trials and folds (--time-budget, --trials and --storage may be given again)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-report", action="store_true", help="do not write the run's report.html"
     )
     parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
@@ -106,7 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# Options a resumed run may change; the others come from the interrupted run.
+RESUME_OVERRIDES = ("time_budget", "trials", "storage", "no_progress", "no_report")
+
+
+def main(argv: Sequence[str] | None = None, started: float | None = None) -> int:
+    """``started`` (a :func:`time.monotonic` value) is when the process began: the time budget
+    counts from it."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -114,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("lightgbm", "matplotlib"):
+    for noisy in ("lightgbm", "matplotlib", "optuna"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         if args.list:
@@ -126,27 +160,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             COMPETITIONS.get(args.comp)  # an unknown name fails with the known ones
             print(present_history(args.comp, args.out or RUNS_ROOT / args.comp))
             return 0
-        options = RunOptions(
-            comp=args.comp,
-            data_dir=args.data_dir,
-            out=args.out,
-            folds=args.folds,
-            seed=args.seed,
-            models=_split_models(args.models),
-            synthetic_scale=args.synthetic_scale,
-            class_weight=args.class_weight,
-            progress=not args.no_progress,
-            report=not args.no_report,
-            shap_rows=args.shap_rows,
-            shap_seconds=args.shap_seconds,
-        )
+        options = _resumed(parser, args) if args.resume else _options(args)
         with logging_redirect_tqdm():
-            result = run(options)
+            result = run(options, started=started)
         print(present(result))
         return 0
     except PodiumError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except Interrupted as stop:
+        comp_options = f"--comp {args.comp}" + (f" --out {args.out}" if args.out else "")
+        print(
+            f"interrupted: run {stop.run_id} was not finished. Continue it with "
+            f"python run.py {comp_options} --resume {stop.run_id}",
+            file=sys.stderr,
+        )
+        return 130
     except KeyboardInterrupt:
         print("interrupted: nothing was written for this run", file=sys.stderr)
         return 130
@@ -159,6 +188,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _options(args: argparse.Namespace) -> RunOptions:
+    return RunOptions(
+        comp=args.comp,
+        data_dir=args.data_dir,
+        out=args.out,
+        folds=args.folds,
+        seed=args.seed,
+        models=_split_models(args.models),
+        synthetic_scale=args.synthetic_scale,
+        class_weight=args.class_weight,
+        progress=not args.no_progress,
+        report=not args.no_report,
+        shap_rows=args.shap_rows,
+        shap_seconds=args.shap_seconds,
+        time_budget=args.time_budget,
+        trials=args.trials,
+        storage=args.storage,
+    )
+
+
+def _resumed(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunOptions:
+    """The interrupted run's options; an option it fixed may not be given again."""
+    fixed = [
+        key
+        for key, value in vars(args).items()
+        if key not in (*RESUME_OVERRIDES, "comp", "out", "resume", "debug")
+        and value != parser.get_default(key)
+    ]
+    if fixed:
+        names = ", ".join("--" + key.replace("_", "-") for key in fixed)
+        raise ConfigError(
+            f"--resume continues a run with its own options: drop {names} (only --time-budget, "
+            "--trials, --storage, --no-progress and --no-report may be given again)"
+        )
+    overrides: dict[str, object] = {}
+    for key in ("time_budget", "trials", "storage"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    if args.no_progress:
+        overrides["progress"] = False
+    if args.no_report:
+        overrides["report"] = False
+    return resume_options(args.comp, args.out, args.resume, overrides)
 
 
 def _split_models(value: str | None) -> tuple[str, ...] | None:

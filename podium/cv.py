@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from models.base import Matrix, Model
+from podium.atomic import write_bytes
 from podium.folds import iter_folds
 from podium.metrics import Metric
 
@@ -36,6 +40,9 @@ class CVResult:
     shap_seconds: float = 0.0
     kind: str = "model"  # "model" or "ensemble"
     tuned: bool = False  # hyperparameters or decision rule tuned (inside the folds)
+    trials: int = 0  # Optuna trials behind the parameters (0: not tuned by Optuna)
+    # The fold models, kept only when asked (to explain them later); never written out.
+    models: list[Model] | None = None
 
     @property
     def cv_mean(self) -> float:
@@ -56,38 +63,37 @@ def cross_validate(
     metric: Metric,
     on_fold_done: Callable[[int, float], None] | None = None,
     subsets: Mapping[str, np.ndarray] | None = None,
-    explain_rows: np.ndarray | None = None,
-    explain_seconds: float = 60.0,
+    keep_models: bool = False,
+    checkpoint: FoldCheckpoint | None = None,
 ) -> CVResult:
     """Fit one fresh model per fold on that fold's training rows only.
 
     Every fitted transform lives inside the model, so nothing is fitted on validation rows.
-    The test prediction is the mean of the fold models' predictions.
+    The test prediction is the mean of the fold models' predictions. With a ``checkpoint``,
+    each finished fold is saved, and folds saved by an interrupted earlier attempt are loaded
+    instead of refitted. ``on_fold_done`` may raise to abandon the model (Optuna's pruning).
     """
     n_folds = int(fold.max()) + 1
     oof: np.ndarray | None = None
     test_sum: np.ndarray | None = None
     scores: list[float] = []
     fit_seconds = predict_seconds = 0.0
-    params: dict[str, object] = {}
-    explained = _Explained(explain_rows, explain_seconds)
+    models: list[Model] = []
     for k, train_idx, valid_idx in iter_folds(fold):
-        model = make()
-        started = time.perf_counter()
-        model.fit(X[train_idx], y[train_idx])
-        fit_seconds += time.perf_counter() - started
-        started = time.perf_counter()
-        valid_pred = model.predict_proba(X[valid_idx])
-        test_pred = model.predict_proba(X_test)
-        predict_seconds += time.perf_counter() - started
+        done = checkpoint.load(k) if checkpoint is not None else None
+        if done is None:
+            done = _fit_fold(make, X, y, X_test, train_idx, valid_idx, metric)
+            if checkpoint is not None:
+                checkpoint.save(k, done)
         if oof is None:
-            oof = np.zeros((len(y), *valid_pred.shape[1:]))
-            test_sum = np.zeros_like(test_pred)
-        oof[valid_idx] = valid_pred
-        test_sum = test_sum + test_pred
-        explained.add(model, X, valid_idx)
-        scores.append(metric.score(y[valid_idx], valid_pred))
-        params = model.get_params()
+            oof = np.zeros((len(y), *done.valid_pred.shape[1:]))
+            test_sum = np.zeros_like(done.test_pred)
+        oof[valid_idx] = done.valid_pred
+        test_sum = test_sum + done.test_pred
+        fit_seconds += done.fit_seconds
+        predict_seconds += done.predict_seconds
+        scores.append(done.score)
+        models.append(done.model)
         if on_fold_done is not None:
             on_fold_done(k, scores[-1])
     assert oof is not None and test_sum is not None
@@ -99,39 +105,99 @@ def cross_validate(
         oof_score=metric.score(y, oof),
         fit_seconds=fit_seconds,
         predict_seconds=predict_seconds,
-        params=params,
+        params=models[-1].get_params(),
         subset_scores={
             name: metric.score(y[mask], oof[mask]) for name, mask in (subsets or {}).items()
         },
-        shap=explained.values(),
-        shap_rows=explained.rows(),
-        shap_seconds=explained.seconds,
+        models=models if keep_models else None,
     )
 
 
-class _Explained:
-    """Collects SHAP values of sampled out-of-fold rows, fold by fold, within a time cap."""
+@dataclass
+class FoldOutput:
+    """What one fold leaves behind: its predictions, score, timings and fitted model."""
 
-    def __init__(self, rows: np.ndarray | None, cap_seconds: float) -> None:
-        self.wanted = rows
-        self.cap = cap_seconds
-        self.seconds = 0.0
-        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+    valid_pred: np.ndarray
+    test_pred: np.ndarray
+    score: float
+    fit_seconds: float
+    predict_seconds: float
+    model: Model
 
-    def add(self, model: Model, X: Matrix, valid_idx: np.ndarray) -> None:
-        if self.wanted is None or self.seconds >= self.cap:
-            return
-        rows = np.intersect1d(self.wanted, valid_idx)
-        if len(rows) == 0:
-            return
+
+def _fit_fold(
+    make: Callable[[], Model],
+    X: Matrix,
+    y: np.ndarray,
+    X_test: Matrix,
+    train_idx: np.ndarray,
+    valid_idx: np.ndarray,
+    metric: Metric,
+) -> FoldOutput:
+    model = make()
+    started = time.perf_counter()
+    model.fit(X[train_idx], y[train_idx])
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    valid_pred = model.predict_proba(X[valid_idx])
+    test_pred = model.predict_proba(X_test)
+    return FoldOutput(
+        valid_pred=valid_pred,
+        test_pred=test_pred,
+        score=metric.score(y[valid_idx], valid_pred),
+        fit_seconds=fit_seconds,
+        predict_seconds=time.perf_counter() - started,
+        model=model,
+    )
+
+
+class FoldCheckpoint:
+    """Finished folds of one model saved under ``folder``, one pickle per fold, written
+    atomically, so a killed run resumes at the first unfinished fold. Only podium reads them
+    back, from its own run area."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, k: int) -> Path:
+        return self.folder / f"fold-{k}.pkl"
+
+    def load(self, k: int) -> FoldOutput | None:
+        path = self._path(k)
+        if not path.exists():
+            return None
+        with path.open("rb") as handle:
+            done = pickle.load(handle)
+        return done if isinstance(done, FoldOutput) else None
+
+    def save(self, k: int, done: FoldOutput) -> None:
+        write_bytes(self._path(k), pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def explain(result: CVResult, X: Matrix, fold: np.ndarray, rows: np.ndarray, cap: float) -> None:
+    """SHAP values of the sampled out-of-fold ``rows``, each from the fold model that did not
+    train on it, until ``cap`` seconds are spent; stored on ``result``. Needs the fold models
+    (``keep_models=True``), which are released afterwards."""
+    if result.models is None:
+        return
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    seconds = 0.0
+    for (_, _, valid_idx), model in zip(iter_folds(fold), result.models, strict=True):
+        if seconds >= cap:
+            break
+        wanted = np.intersect1d(rows, valid_idx)
+        if len(wanted) == 0:
+            continue
         started = time.perf_counter()
-        values = model.explain(X[rows])
-        self.seconds += time.perf_counter() - started
+        values = model.explain(X[wanted])
+        seconds += time.perf_counter() - started
         if values is not None:
-            self.parts.append((rows, values))
-
-    def rows(self) -> np.ndarray | None:
-        return np.concatenate([r for r, _ in self.parts]) if self.parts else None
-
-    def values(self) -> np.ndarray | None:
-        return np.concatenate([v for _, v in self.parts]) if self.parts else None
+            parts.append((wanted, values))
+    result.models = None
+    result.shap_seconds = seconds
+    if parts:
+        result.shap_rows = np.concatenate([r for r, _ in parts])
+        result.shap = np.concatenate([v for _, v in parts])

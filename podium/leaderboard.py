@@ -24,6 +24,7 @@ def build_leaderboard(results: Sequence[CVResult], metric: Metric) -> pd.DataFra
             "model": result.model,
             "kind": result.kind,
             "tuned": result.tuned,
+            "trials": result.trials,
             "metric": metric.name,
             "cv_mean": result.cv_mean,
             "cv_std": result.cv_std,

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 MAX_FOLDS = 20
 
@@ -26,10 +27,31 @@ class RunOptions:
     # SHAP of the tree models on this many out-of-fold rows, within this many seconds per model.
     shap_rows: int = 2000
     shap_seconds: float = 60.0
+    # Tuning: either turns Optuna on. The budget bounds the whole run, in seconds; trials is
+    # the number of finished trials each model's study reaches.
+    time_budget: float | None = None
+    trials: int | None = None
+    storage: str | None = None  # Optuna storage URL; None: SQLite in the competition's run area
+    run_id: str | None = None  # set when resuming an interrupted run
+
+    @property
+    def tuning(self) -> bool:
+        return self.time_budget is not None or self.trials is not None
 
     def to_json(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)
         for key in ("data_dir", "out"):
             values[key] = None if values[key] is None else str(values[key])
         values["models"] = None if self.models is None else list(self.models)
+        if self.storage is not None:
+            values["storage"] = masked(self.storage)
         return values
+
+
+def masked(url: str) -> str:
+    """A storage URL with its password replaced by ``***``, for logs and saved options."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

@@ -7,33 +7,29 @@ only when the run succeeded, so a failed or interrupted run leaves no half-writt
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import platform
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from competitions import get_competition
 from competitions.files import find_files, present_files
 from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec, Dataset
 from ensembles import build_ensembles
-from features.base import FeatureSet
-from models import MODELS, Model, make_model
-from models.decision import TunedDecision
+from models import MODELS
 from podium import __version__
 from podium.artifacts import write_explanations, write_predictions, write_report
 from podium.atomic import write_text
-from podium.cv import CVResult, cross_validate
+from podium.entries import Budget, EntryRunner
 from podium.errors import ConfigError
 from podium.folds import make_folds
 from podium.leaderboard import build_leaderboard, to_markdown
@@ -44,6 +40,16 @@ log = logging.getLogger(__name__)
 
 DATA_ROOT = Path("data")
 RUNS_ROOT = Path("runs")
+PARTIAL = ".partial"  # suffix of a run's staging folder while it runs
+CHECKPOINTS = "checkpoints"  # finished folds inside the staging folder
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; the run can be resumed with ``--resume run_id``."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class RunResult:
     # Out-of-fold confusion matrix of the shipped entry, for label metrics.
     confusion: pd.DataFrame | None = None
     report: Path | None = None
+    tuning: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def validate_options(options: RunOptions) -> CompetitionSpec:
@@ -86,6 +93,16 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
             MODELS.get(name)  # raises a ConfigError listing the known models
         if len(set(options.models)) != len(options.models):
             raise ConfigError(f"--models lists a model twice: {','.join(options.models)}")
+    if options.time_budget is not None and not options.time_budget > 0:
+        raise ConfigError(
+            f"--time-budget must be a positive number of seconds, got {options.time_budget:g}"
+        )
+    if options.trials is not None and options.trials < 1:
+        raise ConfigError(f"--trials must be at least 1, got {options.trials}")
+    if options.run_id is not None:
+        stage = run_area(spec, options) / f".{options.run_id}{PARTIAL}"
+        if not stage.is_dir():
+            raise ConfigError(f"--resume {options.run_id}: no interrupted run at {stage}")
     if options.data_dir is not None and not options.data_dir.is_dir():
         raise ConfigError(f"--data-dir {str(options.data_dir)!r} is not a folder")
     return spec
@@ -110,66 +127,89 @@ def load_dataset(spec: CompetitionSpec, options: RunOptions) -> Dataset:
     return spec.synthesize(options.synthetic_scale, options.seed)
 
 
-def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
-    """Run a competition end to end. ``dataset`` replaces the loader (tests, benchmarks)."""
+def run(
+    options: RunOptions, dataset: Dataset | None = None, started: float | None = None
+) -> RunResult:
+    """Run a competition end to end. ``dataset`` replaces the loader (tests, benchmarks);
+    ``started`` (a :func:`time.monotonic` value) is when the time budget began."""
     spec = validate_options(options)
+    budget = Budget(time.monotonic() if started is None else started, options.time_budget)
     metric = get_metric(spec.metric)
     model_names = options.models or spec.default_models
-    started = time.perf_counter()
-
-    if dataset is None:
-        dataset = load_dataset(spec, options)
-    log.info("Data: %s", dataset.source)
-    log.info(
-        "%s training rows, %s test rows, classes %s",
-        f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
-    )  # fmt: skip
-
-    t0 = time.perf_counter()
-    features = spec.build_features(dataset)
-    feature_seconds = time.perf_counter() - t0
-    log.info(
-        "Features: %s columns (%.2f%% non-zero) built in %.1f s",
-        f"{features.n_features:,}", 100 * features.density(), feature_seconds,
-    )  # fmt: skip
-
-    fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
-    subsets = spec.subsets(dataset) if spec.subsets is not None else {}
-    results = _cross_validate_all(spec, dataset, features, fold, model_names, options, subsets)
-    ensembles = build_ensembles(results, dataset.y, fold, metric, seed=options.seed)
-    for ensemble in ensembles:
+    area = run_area(spec, options)
+    storage = _open_storage(options, area) if options.tuning else None
+    run_id = options.run_id or _new_run_id(area)
+    resolved = _resolved_options(options, spec, model_names)
+    with _staging(area, run_id, resolved) as stage:
+        if options.run_id is not None:
+            log.info("Resuming run %s", run_id)
+        if dataset is None:
+            dataset = load_dataset(spec, options)
+        log.info("Data: %s", dataset.source)
         log.info(
-            "%-8s %s %.4f ± %.4f (weights %s)",
-            ensemble.model, metric.name, ensemble.cv_mean, ensemble.cv_std,
-            ensemble.params["weights"],
+            "%s training rows, %s test rows, classes %s",
+            f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
         )  # fmt: skip
-    results += ensembles
-    for ensemble in ensembles:
-        ensemble.subset_scores = {
-            name: metric.score(dataset.y[mask], ensemble.oof[mask])
-            for name, mask in subsets.items()
-        }
-    if metric.needs == "label":
-        for result in results:
-            f1 = per_class_f1(dataset.y, result.oof, len(dataset.classes))
-            result.class_scores = {
-                f"f1_{c}": float(v) for c, v in zip(dataset.classes, f1, strict=True)
-            }
-    leaderboard = build_leaderboard(results, metric)
-    best = next(r for r in results if r.model == leaderboard.iloc[0]["model"])
-    oracle = None
-    if dataset.truth is not None:
-        oracle = metric.score(dataset.y, dataset.truth)
 
-    matrix = None
-    if metric.needs == "label":
-        matrix = pd.DataFrame(
-            confusion(dataset.y, best.oof, len(dataset.classes)),
-            index=pd.Index([f"true {c}" for c in dataset.classes]),
-            columns=[f"predicted {c}" for c in dataset.classes],
-        )
-    run_dir = _new_run_dir(spec, options)
-    with _staging(run_dir) as stage:
+        t0 = time.perf_counter()
+        features = spec.build_features(dataset)
+        feature_seconds = time.perf_counter() - t0
+        log.info(
+            "Features: %s columns (%.2f%% non-zero) built in %.1f s",
+            f"{features.n_features:,}", 100 * features.density(), feature_seconds,
+        )  # fmt: skip
+        if budget.seconds is not None and budget.left() <= 0:
+            raise ConfigError(
+                f"--time-budget {budget.seconds:g} s was used up by loading the data and "
+                f"building features ({time.monotonic() - budget.started:.0f} s): give a larger "
+                "budget"
+            )
+
+        fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
+        subsets = spec.subsets(dataset) if spec.subsets is not None else {}
+        runner = EntryRunner(
+            spec=spec, dataset=dataset, features=features, fold=fold, options=options,
+            subsets=subsets, budget=budget, checkpoints=stage / CHECKPOINTS, run_id=run_id,
+            storage=storage, tuning_area=area / "tuning",
+        )  # fmt: skip
+        results = runner.run(model_names)
+        if not results:
+            raise ConfigError(
+                f"--time-budget {budget.seconds:g} s was too small for any model to finish a "
+                "cross-validation: give a larger budget"
+            )
+        ensembles = build_ensembles(results, dataset.y, fold, metric, seed=options.seed)
+        for ensemble in ensembles:
+            log.info(
+                "%-8s %s %.4f ± %.4f (weights %s)",
+                ensemble.model, metric.name, ensemble.cv_mean, ensemble.cv_std,
+                ensemble.params["weights"],
+            )  # fmt: skip
+        results += ensembles
+        for ensemble in ensembles:
+            ensemble.subset_scores = {
+                name: metric.score(dataset.y[mask], ensemble.oof[mask])
+                for name, mask in subsets.items()
+            }
+        if metric.needs == "label":
+            for result in results:
+                f1 = per_class_f1(dataset.y, result.oof, len(dataset.classes))
+                result.class_scores = {
+                    f"f1_{c}": float(v) for c, v in zip(dataset.classes, f1, strict=True)
+                }
+        leaderboard = build_leaderboard(results, metric)
+        best = next(r for r in results if r.model == leaderboard.iloc[0]["model"])
+        oracle = None
+        if dataset.truth is not None:
+            oracle = metric.score(dataset.y, dataset.truth)
+
+        matrix = None
+        if metric.needs == "label":
+            matrix = pd.DataFrame(
+                confusion(dataset.y, best.oof, len(dataset.classes)),
+                index=pd.Index([f"true {c}" for c in dataset.classes]),
+                columns=[f"predicted {c}" for c in dataset.classes],
+            )
         submission = spec.submission.write(
             stage / spec.submission.filename, dataset.test_ids, best.test
         )
@@ -179,8 +219,9 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
             matrix.to_csv(stage / "confusion_matrix.csv")
         leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
         write_text(stage / "leaderboard.md", to_markdown(leaderboard))
-        resolved = _resolved_options(options, spec, model_names)
-        write_text(stage / "options.json", _json(resolved))
+        tuning = {name: outcome.to_json() for name, outcome in runner.tuning.items()}
+        if tuning:
+            write_text(stage / "tuning.json", _json(tuning))
         summary: dict[str, Any] = {
             "competition": spec.name,
             "data_source": dataset.source,
@@ -196,6 +237,7 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
             "shipped_kind": best.kind,
             "ensemble_weights": {e.model: e.params["weights"] for e in ensembles},
             "oracle_score": oracle,
+            "time_budget": options.time_budget,
         }
         if options.report:
             report = write_report(
@@ -216,8 +258,9 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
                 shap_images=shap_images,
             )
             summary["report"] = report.name
-        summary["total_seconds"] = round(time.perf_counter() - started, 3)
+        summary["total_seconds"] = round(time.monotonic() - budget.started, 3)
         write_text(stage / "run.json", _json(summary))
+    run_dir = area / run_id
     return RunResult(
         report=run_dir / "report.html" if options.report else None,
         run_dir=run_dir,
@@ -229,82 +272,61 @@ def run(options: RunOptions, dataset: Dataset | None = None) -> RunResult:
         feature_seconds=feature_seconds,
         oracle_score=oracle,
         confusion=matrix,
+        tuning=tuning,
     )
 
 
-def _cross_validate_all(
-    spec: CompetitionSpec,
-    dataset: Dataset,
-    features: FeatureSet,
-    fold: np.ndarray,
-    model_names: tuple[str, ...],
-    options: RunOptions,
-    subsets: Mapping[str, np.ndarray],
-) -> list[CVResult]:
-    metric = get_metric(spec.metric)
-    n_folds = int(fold.max()) + 1
-    entries = model_entries(spec, dataset, model_names, options)
-    explain_rows = None
-    if options.shap_rows > 0:
-        rng = np.random.default_rng(options.seed)
-        count = min(options.shap_rows, len(dataset.y))
-        explain_rows = np.sort(rng.choice(len(dataset.y), size=count, replace=False))
-    results: list[CVResult] = []
-    with tqdm(
-        total=len(entries) * n_folds,
-        unit="fold",
-        disable=None if options.progress else True,  # None: shown only on a terminal
-        leave=False,
-    ) as bar:
-        for name, make in entries:
-            bar.set_description(name)
-
-            def fold_done(k: int, score: float, name: str = name) -> None:
-                bar.set_postfix_str(f"fold {k + 1}/{n_folds} {metric.name}={score:.4f}")
-                bar.update()
-
-            result = cross_validate(
-                name, make, features.X_train, dataset.y, features.X_test, fold, metric, fold_done,
-                subsets=subsets, explain_rows=explain_rows, explain_seconds=options.shap_seconds,
-            )  # fmt: skip
-            result.tuned = isinstance(make, partial) and make.func is TunedDecision
-            log.info(
-                "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",
-                name, metric.name, result.cv_mean, result.cv_std, n_folds, result.fit_seconds,
-                "".join(f"; {k} {v:.4f}" for k, v in result.subset_scores.items()),
-            )  # fmt: skip
-            results.append(result)
-    return results
+def run_area(spec: CompetitionSpec, options: RunOptions) -> Path:
+    """The folder holding the competition's run folders and its default tuning storage."""
+    return options.out if options.out is not None else RUNS_ROOT / spec.name
 
 
-def model_entries(
-    spec: CompetitionSpec, dataset: Dataset, model_names: tuple[str, ...], options: RunOptions
-) -> list[tuple[str, Callable[[], Model]]]:
-    """The leaderboard's entries: each model, and for a label metric with a tuned decision rule
-    also ``<model>+tuned``, whose class weights are tuned inside each training fold."""
-    metric = get_metric(spec.metric)
-    common: dict[str, Any] = {
-        "task": spec.task,
-        "n_classes": len(dataset.classes),
-        "seed": options.seed,
-    }
-    entries: list[tuple[str, Callable[[], Model]]] = []
-    for name in model_names:
-        params = dict(spec.model_params.get(name, {}))
-        if options.class_weight != "auto":
-            params["class_weight"] = None if options.class_weight == "none" else "balanced"
-        base = partial(make_model, name, **common, **params)
-        entries.append((name, base))
-        if spec.tune_decision and metric.needs == "label":
-            sign = 1.0 if metric.greater_is_better else -1.0
+def resume_options(
+    comp: str, out: Path | None, run_id: str, overrides: Mapping[str, Any]
+) -> RunOptions:
+    """The options of the interrupted run ``run_id``, with ``overrides`` applied."""
+    spec = get_competition(comp)
+    area = out if out is not None else RUNS_ROOT / spec.name
+    stage = area / f".{run_id}{PARTIAL}"
+    if not stage.is_dir():
+        if (area / run_id / "run.json").exists():
+            raise ConfigError(f"--resume {run_id}: that run already finished ({area / run_id})")
+        resumable = sorted(
+            p.name[1 : -len(PARTIAL)] for p in area.glob(f".*{PARTIAL}") if p.is_dir()
+        )
+        listed = ", ".join(resumable) if resumable else "none"
+        raise ConfigError(
+            f"--resume {run_id}: no interrupted run of that name under {area}/ "
+            f"(interrupted runs there: {listed})"
+        )
+    try:
+        saved = json.loads((stage / "options.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"--resume {run_id}: cannot read {stage / 'options.json'}: {error}"
+        ) from None
+    fields = {f.name for f in dataclasses.fields(RunOptions)}
+    values = {k: v for k, v in saved.items() if k in fields}
+    values.update(overrides)
+    if values.get("storage") and "***" in str(values["storage"]) and "storage" not in overrides:
+        raise ConfigError(
+            f"--resume {run_id}: the run's --storage URL had a password, which podium does not "
+            "save: pass --storage again"
+        )
+    for key in ("data_dir", "out"):
+        values[key] = None if values.get(key) is None else Path(values[key])
+    values["models"] = None if values.get("models") is None else tuple(values["models"])
+    values.update(comp=comp, out=out, run_id=run_id)
+    return RunOptions(**values)
 
-            def score(y: np.ndarray, labels: np.ndarray, sign: float = sign) -> float:
-                return sign * metric.func(y, labels)
 
-            entries.append(
-                (f"{name}+tuned", partial(TunedDecision, **common, base=base, score=score))
-            )
-    return entries
+def _open_storage(options: RunOptions, area: Path) -> Any:
+    from podium import tuning  # optuna is imported only when tuning
+
+    if options.storage is not None:
+        return tuning.open_storage(options.storage)
+    (area / "tuning").mkdir(parents=True, exist_ok=True)
+    return tuning.open_storage(tuning.default_storage_url(area))
 
 
 def _resolved_options(options: RunOptions, spec: CompetitionSpec, models: tuple[str, ...]) -> dict:
@@ -323,25 +345,30 @@ def _json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str) + "\n"
 
 
-def _new_run_dir(spec: CompetitionSpec, options: RunOptions) -> Path:
-    parent = options.out if options.out is not None else RUNS_ROOT / spec.name
+def _new_run_id(area: Path) -> str:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    candidate = parent / stamp
-    suffix = 1
-    while candidate.exists() or (candidate.parent / f".{candidate.name}.partial").exists():
+    candidate, suffix = stamp, 1
+    while (area / candidate).exists() or (area / f".{candidate}{PARTIAL}").exists():
         suffix += 1
-        candidate = parent / f"{stamp}-{suffix}"
+        candidate = f"{stamp}-{suffix}"
     return candidate
 
 
 @contextmanager
-def _staging(run_dir: Path) -> Iterator[Path]:
-    """A hidden folder next to ``run_dir``, renamed to it only if the block succeeds."""
-    stage = run_dir.parent / f".{run_dir.name}.partial"
-    stage.mkdir(parents=True)
+def _staging(area: Path, run_id: str, resolved: dict) -> Iterator[Path]:
+    """The hidden folder ``.<run-id>.partial`` in ``area``, renamed to ``<run-id>`` if the
+    block succeeds. It starts with the run's ``options.json``. On Ctrl-C it is kept with its
+    checkpoints, so ``--resume RUN_ID`` can continue the run; on any other failure it is
+    removed, so a failed run leaves nothing behind."""
+    stage = area / f".{run_id}{PARTIAL}"
+    stage.mkdir(parents=True, exist_ok=True)
+    write_text(stage / "options.json", _json({**resolved, "run_id": run_id}))
     try:
         yield stage
-        stage.rename(run_dir)
+        shutil.rmtree(stage / CHECKPOINTS, ignore_errors=True)
+        stage.rename(area / run_id)
+    except KeyboardInterrupt:
+        raise Interrupted(run_id) from None
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

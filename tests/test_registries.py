@@ -1,12 +1,13 @@
 """Conformance tests, parametrized over every registered metric, model and competition."""
 
 import numpy as np
+import optuna
 import pytest
 import scipy.sparse as sp
 
 from competitions import COMPETITIONS
 from models import MODELS, make_model
-from models.base import Model
+from models.base import Model, is_tunable
 from podium.errors import ConfigError
 from podium.metrics import METRICS, get_metric
 from podium.registry import Registry
@@ -106,3 +107,34 @@ def test_competition_synthetic_sample_builds_features(name):
     assert features.X_train.shape[0] == len(dataset.train)
     assert features.X_test.shape[0] == len(dataset.test)
     assert np.isfinite(features.X_train.data).all()
+
+
+TUNABLE = [name for name in MODELS.names() if is_tunable(MODELS.get(name))]
+
+
+def test_the_boosters_and_the_linear_baseline_are_tunable():
+    assert {"lgbm", "logreg"} <= set(TUNABLE)
+
+
+@pytest.mark.parametrize("name", TUNABLE)
+def test_search_space_contains_the_defaults(name):
+    """The defaults are enqueued as a study's first trial, so a fixed trial of the defaults
+    must give them back unchanged."""
+    cls = MODELS.get(name)
+    trial = optuna.trial.FixedTrial(dict(cls.DEFAULTS))
+    params = cls.search_space(trial)
+    assert params and params == {k: cls.DEFAULTS[k] for k in params}
+    assert trial.params == params
+
+
+@pytest.mark.parametrize("name", TUNABLE)
+def test_sampled_parameters_give_a_model_that_fits(name):
+    cls = MODELS.get(name)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    X, y = toy_problem(2)
+    for _ in range(2):
+        params = cls.search_space(study.ask())
+        assert params
+        model = make_model(name, task="binary", n_classes=2, seed=0, **params)
+        proba = model.fit(X[:400], y[:400]).predict_proba(X[400:])
+        assert np.isfinite(proba).all() and proba.shape == (200,)

@@ -1,0 +1,118 @@
+"""CatBoost gradient-boosted (oblivious) trees.
+
+The module is not called ``catboost.py``: that would shadow the library it wraps.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import catboost
+import numpy as np
+
+from models.base import (
+    Matrix,
+    Model,
+    OutOfTime,
+    current_deadline,
+    out_of_time,
+    register_model,
+)
+from models.gbm import early_stopping_split, threads
+
+if TYPE_CHECKING:
+    import optuna
+
+# Our own keys, consumed before the rest of the parameters go to CatBoost (which rejects them).
+_OWN_KEYS = ("iterations", "early_stopping_rounds", "early_stopping_fraction", "class_weight")
+
+
+class _StopAtDeadline:
+    """Stops training once the deadline has passed and remembers that it did.
+
+    CatBoost wraps an exception raised in a callback into a CatBoostError, so the callback
+    asks to stop (returns False) and the model raises OutOfTime itself after ``fit``.
+    """
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def after_iteration(self, info: Any) -> bool:
+        self.stopped = out_of_time()
+        return not self.stopped
+
+
+@register_model
+class CatBoostModel(Model):
+    """CatBoost with early stopping on an inner holdout carved from the training rows.
+
+    As in LightGBMModel, the holdout (``early_stopping_fraction`` of the rows given to ``fit``,
+    stratified) never includes the cross-validation fold's validation rows; the trees past the
+    best holdout iteration are dropped (``use_best_model``).
+    """
+
+    name = "catboost"
+    description = "CatBoost gradient boosting (oblivious trees), early-stopped on an inner holdout"
+
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "learning_rate": 0.05,
+        "depth": 6,
+        "l2_leaf_reg": 3.0,
+        "random_strength": 1.0,
+        "rsm": 0.5,
+        "iterations": 3000,
+        "early_stopping_rounds": 100,
+        "early_stopping_fraction": 0.1,
+    }
+
+    def _fit(self, X: Matrix, y: np.ndarray) -> None:
+        params = {**self.DEFAULTS, **self.params}
+        iterations = int(params["iterations"])
+        patience = int(params["early_stopping_rounds"])
+        fraction = float(params["early_stopping_fraction"])
+        for key in _OWN_KEYS:
+            params.pop(key, None)
+        weight = self.sample_weight(y)
+        if self.task == "binary":
+            params.update(loss_function="Logloss")
+        else:  # classes_count keeps K outputs even if a class is missing from the fit rows
+            params.update(loss_function="MultiClass", classes_count=self.n_classes)
+        # allow_writing_files=False: never write catboost_info/ into the working directory.
+        params.update(random_seed=self.seed, allow_writing_files=False, verbose=False)
+        params.setdefault("thread_count", threads(len(y)) or -1)  # CatBoost's "every core" is -1
+        fit_idx, stop_idx = early_stopping_split(y, fraction, self.seed)
+        w_fit, w_stop = (None, None) if weight is None else (weight[fit_idx], weight[stop_idx])
+        train_set = catboost.Pool(X[fit_idx], y[fit_idx], weight=w_fit)
+        stop_set = catboost.Pool(X[stop_idx], y[stop_idx], weight=w_stop)
+        self.booster_ = catboost.CatBoostClassifier(
+            iterations=iterations,
+            od_type="Iter",
+            early_stopping_rounds=patience,
+            use_best_model=True,
+            **params,
+        )
+        # CatBoost passes each callback the whole metric history, so a callback costs more with
+        # every iteration: attach it only when a deadline is set.
+        stopper = _StopAtDeadline()
+        callbacks = [stopper] if current_deadline() is not None else None
+        self.booster_.fit(train_set, eval_set=stop_set, callbacks=callbacks)
+        if stopper.stopped:
+            raise OutOfTime("the time budget ran out during a fit")
+
+    @classmethod
+    def search_space(cls, trial: optuna.trial.BaseTrial) -> dict[str, Any]:
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
+            "depth": trial.suggest_int("depth", 4, 10),
+            "l2_leaf_reg": trial.suggest_float("l2_leaf_reg", 0.1, 100.0, log=True),
+            "random_strength": trial.suggest_float("random_strength", 0.1, 10.0, log=True),
+            "rsm": trial.suggest_float("rsm", 0.1, 1.0),
+        }
+
+    def explain(self, X: Matrix) -> np.ndarray:
+        """Exact SHAP values, CatBoost's own implementation (``ShapValues``)."""
+        values = self.booster_.get_feature_importance(catboost.Pool(X), type="ShapValues")
+        return np.asarray(values[..., :-1], dtype=np.float32)  # (n, F) or (n, K, F), no bias
+
+    def _predict_proba(self, X: Matrix) -> np.ndarray:
+        return np.asarray(self.booster_.predict_proba(X))

@@ -1,0 +1,301 @@
+"""The leaderboard's entries and how each is evaluated within the run's time budget.
+
+Without tuning options every model is cross-validated once with its default parameters. With
+``--trials`` or ``--time-budget`` every model that has a search space gets an Optuna study
+(:mod:`podium.tuning`) and two entries: ``<model>`` (its defaults, the study's first trial) and
+``<model>-optuna`` (the best trial). For a label metric with a tuned decision rule each model
+also gets ``<...>+tuned``, whose class weights are tuned inside each training fold.
+
+The budget is split evenly across the models still to run, so time a fast model leaves over
+goes to the next, and a reserve is kept for ensembles, SHAP and writing the run folder. Fits
+stop at their share's deadline (:func:`models.base.deadline`) instead of running over.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from competitions.spec import CompetitionSpec, Dataset
+from features.base import FeatureSet
+from models import MODELS, Model, make_model
+from models.base import OutOfTime, deadline, is_tunable
+from models.decision import TunedDecision
+from podium.cv import CVResult, FoldCheckpoint, cross_validate, explain
+from podium.hashing import fingerprint
+from podium.metrics import Metric, get_metric
+from podium.options import RunOptions
+
+if TYPE_CHECKING:
+    import optuna
+
+    from podium.tuning import TuningOutcome
+
+log = logging.getLogger(__name__)
+
+# Kept back from the budget for ensembles, SHAP plots, the report and the files.
+RESERVE_FRACTION = 0.08
+RESERVE_SECONDS = 4.0
+# Under a budget, SHAP of one entry stops after this fraction of the budget (or --shap-seconds).
+SHAP_BUDGET_FRACTION = 0.01
+# A decision-tuned entry fits its base model about this many times per fold.
+DECISION_COST = 6.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The run's wall-clock budget, counted from ``started`` (a :func:`time.monotonic` value)."""
+
+    started: float
+    seconds: float | None
+
+    @property
+    def reserve(self) -> float:
+        return 0.0 if self.seconds is None else RESERVE_SECONDS + RESERVE_FRACTION * self.seconds
+
+    def left(self) -> float:
+        """Seconds left for models before the reserve (infinite without a budget)."""
+        if self.seconds is None:
+            return float("inf")
+        return self.started + self.seconds - self.reserve - time.monotonic()
+
+    def share_end(self, shares_left: int) -> float | None:
+        """The deadline of the next of ``shares_left`` equal shares of the time left."""
+        if self.seconds is None:
+            return None
+        return time.monotonic() + max(self.left(), 0.0) / max(shares_left, 1)
+
+
+@dataclass
+class EntryRunner:
+    """Evaluates every entry of a run on its saved folds; see the module docstring."""
+
+    spec: CompetitionSpec
+    dataset: Dataset
+    features: FeatureSet
+    fold: np.ndarray
+    options: RunOptions
+    subsets: Mapping[str, np.ndarray]
+    budget: Budget
+    checkpoints: Path | None  # finished folds of the plain entries, for --resume
+    run_id: str
+    storage: optuna.storages.BaseStorage | None = None
+    tuning_area: Path | None = None  # studies' cached results and fold checkpoints
+    tuning: dict[str, TuningOutcome] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.metric: Metric = get_metric(self.spec.metric)
+        self.n_folds = int(self.fold.max()) + 1
+        self.decisions = self.spec.tune_decision and self.metric.needs == "label"
+        self.shap_cap = self.options.shap_seconds
+        if self.budget.seconds is not None:
+            self.shap_cap = min(self.shap_cap, SHAP_BUDGET_FRACTION * self.budget.seconds)
+        self.explain_rows: np.ndarray | None = None
+        if self.options.shap_rows > 0:
+            rng = np.random.default_rng(self.options.seed)
+            count = min(self.options.shap_rows, len(self.dataset.y))
+            self.explain_rows = np.sort(rng.choice(len(self.dataset.y), size=count, replace=False))
+
+    def run(self, model_names: tuple[str, ...]) -> list[CVResult]:
+        results: list[CVResult] = []
+        shares_per_model = 2 if self.decisions else 1
+        for i, name in enumerate(model_names):
+            shares_left = (len(model_names) - i) * shares_per_model
+            if self.options.tuning and is_tunable(MODELS.get(name)):
+                entries = self._tune(name, self.budget.share_end(shares_left))
+            else:
+                entry = self._plain(name, self._maker(name), self.budget.share_end(shares_left))
+                entries = [entry] if entry is not None else []
+            results += entries
+            if self.decisions and entries:
+                base = entries[-1]  # the tuned entry when there is one
+                decided = self._decision(base, self.budget.share_end(shares_left - 1))
+                results += [decided] if decided is not None else []
+        return results
+
+    # Building models.
+
+    def _fixed_params(self, name: str) -> dict[str, Any]:
+        params = dict(self.spec.model_params.get(name, {}))
+        if self.options.class_weight != "auto":
+            params["class_weight"] = None if self.options.class_weight == "none" else "balanced"
+        return params
+
+    def _maker(self, name: str, **params: Any) -> Callable[[], Model]:
+        return partial(
+            make_model,
+            name,
+            task=self.spec.task,
+            n_classes=len(self.dataset.classes),
+            seed=self.options.seed,
+            **{**self._fixed_params(name), **params},
+        )
+
+    # Plain cross-validation.
+
+    def _plain(
+        self, name: str, make: Callable[[], Model], until: float | None, tuned: bool = False
+    ) -> CVResult | None:
+        with tqdm(
+            total=self.n_folds, desc=name, unit="fold", leave=False, disable=self._no_bar()
+        ) as bar:
+
+            def fold_done(k: int, score: float) -> None:
+                bar.set_postfix_str(f"fold {k + 1}/{self.n_folds} {self.metric.name}={score:.4f}")
+                bar.update()
+
+            try:
+                with deadline(until):
+                    result = cross_validate(
+                        name, make, self.features.X_train, self.dataset.y, self.features.X_test,
+                        self.fold, self.metric, fold_done,
+                        keep_models=self.explain_rows is not None,
+                        checkpoint=self._checkpoint(name),
+                    )  # fmt: skip
+            except OutOfTime:
+                log.warning(
+                    "%s did not finish within its share of the time budget and is left out", name
+                )
+                return None
+        result.tuned = tuned
+        self._finish(result)
+        return result
+
+    def _decision(self, base: CVResult, until: float | None) -> CVResult | None:
+        name = f"{base.model}+tuned"
+        if until is not None and DECISION_COST * base.fit_seconds > until - time.monotonic():
+            log.warning(
+                "%s skipped: it would take about %.0f s and its share of the budget has %.0f s",
+                name, DECISION_COST * base.fit_seconds, until - time.monotonic(),
+            )  # fmt: skip
+            return None
+        model_name = base.model.removesuffix("-optuna")
+        tuned_params = self.tuning[model_name].best_params if base.trials else {}
+        sign = 1.0 if self.metric.greater_is_better else -1.0
+        score = partial(_signed, self.metric.func, sign)  # picklable, for fold checkpoints
+        make = partial(
+            TunedDecision,
+            task=self.spec.task,
+            n_classes=len(self.dataset.classes),
+            seed=self.options.seed,
+            base=self._maker(model_name, **tuned_params),
+            score=score,
+        )
+        result = self._plain(name, make, until, tuned=True)
+        if result is not None:
+            result.trials = base.trials
+        return result
+
+    # Tuning.
+
+    def _tune(self, name: str, share_end: float | None) -> list[CVResult]:
+        from podium import tuning  # optuna is imported only when tuning
+
+        assert self.storage is not None and self.tuning_area is not None
+        cls = MODELS.get(name)
+        fixed = self._fixed_params(name)
+        study = "-".join(
+            [
+                self.spec.name,
+                name,
+                fingerprint(
+                    self.spec.name, name, self.metric.name, self.spec.task, fixed,
+                    self.options.seed, self._data_fingerprint(),
+                )[:12],
+            ]
+        )  # fmt: skip
+        # Leave time to explain the default and the best entries after the trials.
+        until = None if share_end is None else share_end - 2 * self.shap_cap
+        with tqdm(
+            total=self.options.trials, desc=f"{name} trials", unit="trial", leave=False,
+            disable=self._no_bar(),
+        ) as bar:  # fmt: skip
+
+            def trial_done(trial: optuna.trial.FrozenTrial, best: float | None) -> None:
+                shown = "" if best is None else f"best {self.metric.name}={best:.4f}"
+                bar.set_postfix_str(f"trial {trial.number} {trial.state.name.lower()} {shown}")
+                bar.update()
+
+            tuner = tuning.ModelTuner(
+                name=name,
+                make=lambda **params: self._maker(name, **params)(),
+                space=cls.search_space,
+                defaults={**cls.DEFAULTS, **fixed},
+                X=self.features.X_train,
+                y=self.dataset.y,
+                X_test=self.features.X_test,
+                fold=self.fold,
+                metric=self.metric,
+                storage=self.storage,
+                study_name=study,
+                cache=self.tuning_area / study,
+                worker=f"{socket.gethostname()}/{self.run_id}",
+                seed=self.options.seed,
+                on_trial=trial_done,
+            )
+            outcome = tuner.run(self.options.trials, until)
+        self.tuning[name] = outcome
+        entries = [r for r in (outcome.default, outcome.best) if r is not None]
+        for entry in entries:
+            self._finish(entry)
+        if not entries:
+            log.warning(
+                "%s: no trial finished within its share of the time budget; it is left out", name
+            )
+            return []
+        default = "-" if outcome.default is None else f"{outcome.default.cv_mean:.4f}"
+        log.info(
+            "%-8s %d trials (%d pruned, %d this run, %d stopped by the budget) in %.0f s: "
+            "defaults %s, best %.4f (trial %s)",
+            name, outcome.finished, outcome.pruned, outcome.new_trials, outcome.stopped,
+            outcome.seconds, default, entries[-1].cv_mean, outcome.best_trial,
+        )  # fmt: skip
+        return entries
+
+    def _checkpoint(self, name: str) -> FoldCheckpoint | None:
+        """Saved folds of a plain entry; keyed by the data, so changed inputs are refitted."""
+        if self.checkpoints is None:
+            return None
+        return FoldCheckpoint(self.checkpoints / self._data_fingerprint()[:12] / name)
+
+    def _data_fingerprint(self) -> str:
+        if not hasattr(self, "_data_fp"):
+            self._data_fp = fingerprint(
+                self.features.X_train, self.features.X_test, self.dataset.y, self.fold
+            )
+        return self._data_fp
+
+    # Shared.
+
+    def _finish(self, result: CVResult) -> None:
+        """Subset scores, SHAP of the sampled rows, and a log line."""
+        y = self.dataset.y
+        result.subset_scores = {
+            name: self.metric.score(y[mask], result.oof[mask])
+            for name, mask in self.subsets.items()
+        }
+        if self.explain_rows is not None:
+            explain(result, self.features.X_train, self.fold, self.explain_rows, self.shap_cap)
+        result.models = None
+        log.info(
+            "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",
+            result.model, self.metric.name, result.cv_mean, result.cv_std, self.n_folds,
+            result.fit_seconds,
+            "".join(f"; {k} {v:.4f}" for k, v in result.subset_scores.items()),
+        )  # fmt: skip
+
+    def _no_bar(self) -> bool | None:
+        return None if self.options.progress else True  # None: shown only on a terminal
+
+
+def _signed(func: Callable[[np.ndarray, np.ndarray], float], sign: float, *args: Any) -> float:
+    return sign * func(*args)

@@ -1,0 +1,353 @@
+"""Hyperparameter tuning with Optuna on the run's saved folds.
+
+One study per (competition, model, data). A study's name carries a fingerprint of the feature
+matrices, the target, the fold assignment, the seed and the model's fixed parameters, so:
+
+- every process that runs the same command on the same data with the same ``--storage`` joins
+  the same study, which is how podium spreads tuning over several machines;
+- running the same command again continues the study rather than starting over;
+- any change to the data or the folds starts a fresh study, whose trials stay comparable.
+
+A trial is a full cross-validation on the saved folds; its value is the mean fold score in
+the metric's own direction, and each fold's running mean is reported so that the median
+pruner stops a hopeless trial after its first folds. The study's first trial is the model's
+default parameters, so the tuned entry is never chosen over worse evidence than the default.
+
+Trials of this process carry a ``worker`` attribute. When an interrupted run is resumed, its
+own trials left running are marked failed and their parameters enqueued again; their finished
+folds are read back from checkpoints, so no finished fold is refitted. The predictions (and
+fold models, for SHAP) of the default and the best trial are cached next to the study, so a
+later run or a resumed one does not refit them.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from models.base import Matrix, Model, OutOfTime, deadline
+from podium.atomic import write_bytes
+from podium.cv import CVResult, FoldCheckpoint, cross_validate
+from podium.errors import ConfigError
+from podium.hashing import fingerprint
+from podium.metrics import Metric
+from podium.options import masked
+
+log = logging.getLogger(__name__)
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+STUDIES_FILE = "studies.db"
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+# Random trials before TPE starts modelling, and trials before the pruner may prune.
+STARTUP_TRIALS = 5
+PRUNER_STARTUP_TRIALS = 2
+
+Space = Callable[[optuna.trial.BaseTrial], dict[str, Any] | None]
+
+
+def default_storage_url(area: Path) -> str:
+    return f"sqlite:///{(area / 'tuning' / STUDIES_FILE).resolve()}"
+
+
+def open_storage(url: str) -> optuna.storages.RDBStorage:
+    """An Optuna RDB storage; a malformed URL or an unreachable database is a ConfigError.
+
+    Opening only connects (and creates Optuna's tables in a new database): no study is
+    touched, so a failed open leaves an existing study as it was.
+    """
+    if "://" not in url:
+        raise ConfigError(
+            f"--storage {masked(url)!r} is not a database URL; expected e.g. "
+            "sqlite:///path/studies.db or postgresql://user:password@host/db"
+        )
+    try:
+        return optuna.storages.RDBStorage(url)
+    except Exception as error:  # SQLAlchemy's errors: bad URL, missing driver, no database
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(f"--storage {masked(url)!r} cannot be opened: {reason}") from None
+
+
+class TrialSeededTPE(optuna.samplers.TPESampler):
+    """TPE whose random state is reset from (seed, trial number) before every trial.
+
+    A trial's parameters then depend only on the seed, its number and the trials finished
+    before it, not on what this process sampled earlier: a study continued by a later run
+    samples what one uninterrupted run would have, and two workers never share a draw.
+    """
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed=seed, n_startup_trials=STARTUP_TRIALS)
+        self._base_seed = seed
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        seed = int(fingerprint(self._base_seed, trial.number)[:8], 16)
+        self._rng.rng.seed(seed)
+        self._random_sampler._rng.rng.seed(seed)
+        super().before_trial(study, trial)
+
+
+@dataclass
+class TuningOutcome:
+    """The study's state after this run's trials, with the default and best entries."""
+
+    model: str
+    study_name: str
+    default: CVResult | None
+    best: CVResult | None
+    best_trial: int | None
+    best_params: dict[str, Any]
+    finished: int  # trials counted towards --trials: complete or pruned
+    complete: int
+    pruned: int
+    stopped: int  # trials this run stopped at the deadline
+    new_trials: int  # trials this run finished
+    seconds: float
+    values: list[float] = field(default_factory=list)  # complete trials' values, by number
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "study": self.study_name,
+            "best_trial": self.best_trial,
+            "best_params": self.best_params,
+            "best_value": None if self.best is None else self.best.cv_mean,
+            "default_value": None if self.default is None else self.default.cv_mean,
+            "trials_finished": self.finished,
+            "trials_complete": self.complete,
+            "trials_pruned": self.pruned,
+            "trials_stopped_by_budget": self.stopped,
+            "trials_this_run": self.new_trials,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class ModelTuner:
+    """Runs one model's study: trials until ``n_trials`` are finished or ``until`` passes."""
+
+    name: str
+    make: Callable[..., Model]  # make(**params) -> a fresh model
+    space: Space
+    defaults: dict[str, Any]
+    X: Matrix
+    y: np.ndarray
+    X_test: Matrix
+    fold: np.ndarray
+    metric: Metric
+    storage: optuna.storages.BaseStorage
+    study_name: str
+    cache: Path  # this study's folder: fold checkpoints and cached trial results
+    worker: str
+    seed: int
+    on_trial: Callable[[FrozenTrial, float | None], None] | None = None
+
+    def run(self, n_trials: int | None, until: float | None) -> TuningOutcome:
+        started = time.monotonic()
+        study = optuna.create_study(
+            storage=self.storage,
+            study_name=self.study_name,
+            direction=self.metric.direction,
+            sampler=TrialSeededTPE(self.seed),
+            pruner=optuna.pruners.MedianPruner(
+                n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=0
+            ),
+            load_if_exists=True,
+        )
+        self._recover(study)
+        self._enqueue_defaults(study)
+        new = stopped = 0
+        while True:
+            if n_trials is not None and len(_trials(study, FINISHED)) >= n_trials:
+                break
+            if until is not None and time.monotonic() >= until:
+                break
+            state = self._run_trial(study, until)
+            new += state in FINISHED
+            stopped += state == TrialState.FAIL
+        return self._outcome(study, n_trials, until, new, stopped, time.monotonic() - started)
+
+    def _recover(self, study: optuna.Study) -> None:
+        """Trials of this worker left running by a killed process: failed and enqueued again."""
+        for trial in _trials(study, (TrialState.RUNNING,)):
+            if trial.user_attrs.get("worker") != self.worker:
+                continue  # another process's trial, perhaps alive on another machine
+            self.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            attrs = {"resumed_from": trial.number, "default": trial.user_attrs.get("default")}
+            study.enqueue_trial(trial.params, user_attrs=attrs)
+            log.info("%s: trial %d was interrupted; running it again", self.name, trial.number)
+
+    def _enqueue_defaults(self, study: optuna.Study) -> None:
+        alive = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)
+        if any(t.user_attrs.get("default") for t in _trials(study, alive)):
+            return
+        params = _suggested(self.space, self.defaults)
+        study.enqueue_trial(params, user_attrs={"default": True})
+
+    def _run_trial(self, study: optuna.Study, until: float | None) -> TrialState:
+        trial = study.ask()
+        trial.set_user_attr("worker", self.worker)
+        params = self.space(trial) or {}
+        checkpoint = FoldCheckpoint(self.cache / "running" / fingerprint(params)[:16])
+        running: list[float] = []
+
+        def report(k: int, score: float) -> None:
+            running.append(score)
+            trial.report(float(np.mean(running)), k)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        try:
+            with deadline(until):
+                result = self.evaluate(params, report, checkpoint)
+        except optuna.TrialPruned:
+            state, value = TrialState.PRUNED, None
+        except OutOfTime:
+            trial.set_user_attr("stopped", "time budget")
+            state, value = TrialState.FAIL, None
+        except KeyboardInterrupt:
+            raise  # the trial stays running with its folds saved: --resume picks it up
+        except BaseException:
+            study.tell(trial, state=TrialState.FAIL)
+            checkpoint.clear()
+            raise
+        else:
+            state, value = TrialState.COMPLETE, result.cv_mean
+            trial.set_user_attr("fit_seconds", round(result.fit_seconds, 3))
+        frozen = study.tell(trial, value, state=state)
+        if state == TrialState.COMPLETE:
+            self._keep(study, frozen, result)
+        checkpoint.clear()
+        if self.on_trial is not None:
+            self.on_trial(frozen, _best_value(study))
+        return state
+
+    def evaluate(
+        self,
+        params: dict[str, Any],
+        report: Callable[[int, float], None] | None = None,
+        checkpoint: FoldCheckpoint | None = None,
+    ) -> CVResult:
+        """Cross-validate the model with ``params`` on the run's folds (fold models kept)."""
+
+        def make() -> Model:
+            return self.make(**params)
+
+        return cross_validate(
+            self.name, make, self.X, self.y, self.X_test, self.fold, self.metric, report,
+            keep_models=True, checkpoint=checkpoint,
+        )  # fmt: skip
+
+    # Cached results: the default trial's and the best trial's, as pickles next to the study.
+
+    def _result_path(self, number: int) -> Path:
+        return self.cache / "results" / f"trial-{number}.pkl"
+
+    def _keep(self, study: optuna.Study, trial: FrozenTrial, result: CVResult) -> None:
+        best = _best_trial(_trials(study, FINISHED), self.metric)
+        is_default = bool(trial.user_attrs.get("default"))
+        if not is_default and (best is None or best.number != trial.number):
+            return
+        write_bytes(self._result_path(trial.number), pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+        for path in (self.cache / "results").glob("trial-*.pkl"):  # superseded bests
+            number = int(path.stem.removeprefix("trial-"))
+            if number != trial.number and not _is_default(study, number):
+                path.unlink(missing_ok=True)
+
+    def _result(self, trial: FrozenTrial, until: float | None) -> CVResult | None:
+        path = self._result_path(trial.number)
+        if path.exists():
+            with path.open("rb") as handle:
+                cached = pickle.load(handle)
+            if isinstance(cached, CVResult):
+                return cached
+        # Found by another process (or machine): refit its parameters here.
+        log.info("%s: refitting trial %d (found by another worker)", self.name, trial.number)
+        params = self.space(optuna.trial.FixedTrial(trial.params)) or {}
+        try:
+            with deadline(until):
+                result = self.evaluate(params)
+        except OutOfTime:
+            log.warning("%s: no time left to refit trial %d", self.name, trial.number)
+            return None
+        write_bytes(path, pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+        return result
+
+    def _outcome(
+        self,
+        study: optuna.Study,
+        n_trials: int | None,
+        until: float | None,
+        new: int,
+        stopped: int,
+        seconds: float,
+    ) -> TuningOutcome:
+        finished = _trials(study, FINISHED)
+        if n_trials is not None:
+            finished = finished[:n_trials]  # the first N: what a fresh N-trial run would see
+        complete = [t for t in finished if t.state == TrialState.COMPLETE]
+        best = _best_trial(finished, self.metric)
+        default = next((t for t in complete if t.user_attrs.get("default")), None)
+        default_result = None if default is None else self._result(default, until)
+        best_result = None if best is None else self._result(best, until)
+        if default_result is not None:
+            default_result = replace(default_result, model=self.name)
+        if best_result is not None:
+            best_result = replace(
+                best_result, model=f"{self.name}-optuna", tuned=True, trials=len(finished)
+            )
+        return TuningOutcome(
+            model=self.name,
+            study_name=self.study_name,
+            default=default_result,
+            best=best_result,
+            best_trial=None if best is None else best.number,
+            best_params={} if best is None else dict(best.params),
+            finished=len(finished),
+            complete=len(complete),
+            pruned=len(finished) - len(complete),
+            stopped=stopped,
+            new_trials=new,
+            seconds=seconds,
+            values=[float(t.value) for t in complete if t.value is not None],
+        )
+
+
+def _trials(study: optuna.Study, states: Iterable[TrialState]) -> list[FrozenTrial]:
+    return sorted(study.get_trials(deepcopy=False, states=tuple(states)), key=lambda t: t.number)
+
+
+def _best_trial(trials: list[FrozenTrial], metric: Metric) -> FrozenTrial | None:
+    """The best complete trial; on a tie the earliest (the default parameters first)."""
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    if not complete:
+        return None
+    return min(complete, key=lambda t: (metric.sort_key(float(t.value or 0.0)), t.number))
+
+
+def _best_value(study: optuna.Study) -> float | None:
+    complete = _trials(study, (TrialState.COMPLETE,))
+    if not complete:
+        return None
+    values = [float(t.value) for t in complete if t.value is not None]
+    return max(values) if study.direction == optuna.study.StudyDirection.MAXIMIZE else min(values)
+
+
+def _is_default(study: optuna.Study, number: int) -> bool:
+    return any(
+        t.number == number and t.user_attrs.get("default") for t in study.get_trials(deepcopy=False)
+    )
+
+
+def _suggested(space: Space, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The search-space values of ``defaults``: what the space suggests when fixed to them."""
+    trial = optuna.trial.FixedTrial(defaults)
+    space(trial)
+    return dict(trial.params)

@@ -1,0 +1,208 @@
+"""Optuna tuning: seeded studies, reproducible submissions, deadlines, resume and bad storage."""
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from models import make_model
+from models.base import OutOfTime, deadline
+from podium.entries import Budget
+from podium.hashing import fingerprint
+from podium.tuning import TrialSeededTPE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def quadratic(trial: optuna.Trial) -> float:
+    return (trial.suggest_float("x", -5, 5) - 1) ** 2 + trial.suggest_int("k", 1, 9)
+
+
+def test_seeded_sampler_continues_a_study_as_if_it_had_not_stopped():
+    whole = optuna.create_study(sampler=TrialSeededTPE(7))
+    whole.optimize(quadratic, n_trials=12)
+    storage = optuna.storages.InMemoryStorage()
+    first = optuna.create_study(storage=storage, study_name="s", sampler=TrialSeededTPE(7))
+    first.optimize(quadratic, n_trials=7)
+    later = optuna.load_study(storage=storage, study_name="s", sampler=TrialSeededTPE(7))
+    later.optimize(quadratic, n_trials=5)
+    assert [t.params for t in later.trials] == [t.params for t in whole.trials]
+    other = optuna.create_study(sampler=TrialSeededTPE(8))
+    other.optimize(quadratic, n_trials=3)
+    assert [t.params for t in other.trials] != [t.params for t in whole.trials[:3]]
+
+
+def test_fingerprint_changes_with_any_input():
+    X = sp.random(50, 20, density=0.1, format="csr", random_state=0)
+    y = np.arange(50) % 2
+    base = fingerprint(X, y, "lgbm", {"C": 1})
+    assert base == fingerprint(X.copy(), y.copy(), "lgbm", {"C": 1})
+    changed = X.copy()
+    changed.data[0] += 1e-9
+    assert fingerprint(changed, y, "lgbm", {"C": 1}) != base
+    assert fingerprint(X, y[::-1].copy(), "lgbm", {"C": 1}) != base
+    assert fingerprint(X, y, "lgbm", {"C": 2}) != base
+
+
+def test_a_deadline_stops_a_fit_instead_of_waiting_for_it():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 30))
+    y = (X[:, 0] + rng.normal(size=20_000) > 0).astype(int)
+    slow = {"learning_rate": 0.001, "num_boost_round": 100_000, "early_stopping_rounds": 100_000}
+    model = make_model("lgbm", task="binary", n_classes=2, seed=0, **slow)
+    started = time.monotonic()
+    with pytest.raises(OutOfTime), deadline(started + 0.5):
+        model.fit(X, y)
+    assert time.monotonic() - started < 5  # thousands of rounds would take minutes
+    with pytest.raises(OutOfTime), deadline(time.monotonic() - 1):
+        make_model("logreg", task="binary", n_classes=2).fit(X, y)
+
+
+def test_budget_splits_what_is_left_after_the_reserve():
+    now = time.monotonic()
+    budget = Budget(started=now - 10, seconds=110)
+    left = 100 - budget.reserve
+    assert budget.left() == pytest.approx(left, abs=0.5)
+    end = budget.share_end(4)
+    assert end is not None and end - time.monotonic() == pytest.approx(left / 4, abs=0.5)
+    unlimited = Budget(started=now, seconds=None)
+    assert unlimited.share_end(3) is None and unlimited.left() == float("inf")
+
+
+def run_folder(out: Path) -> Path:
+    (folder,) = [p for p in out.iterdir() if p.is_dir() and p.name != "tuning"]
+    return folder
+
+
+@pytest.mark.slow
+def test_same_seed_and_trials_give_the_same_submission_bytes(tmp_path, hotstar_dir):
+    """Two independent run areas (separate studies and caches), the same seed and --trials."""
+    digests, boards = [], []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        args = ("--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out))
+        done = cli(*args, "--models", "logreg,lgbm", "--trials", "3", "--no-report", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        folder = run_folder(out)
+        digests.append(hashlib.sha256((folder / "submission.csv").read_bytes()).hexdigest())
+        boards.append(pd.read_csv(folder / "leaderboard.csv"))
+        tuning = json.loads((folder / "tuning.json").read_text())
+        assert {m["trials_finished"] for m in tuning.values()} == {3}
+        assert tuning["lgbm"]["best_params"] and tuning["lgbm"]["default_value"] is not None
+    assert digests[0] == digests[1]
+    board = boards[0].set_index("model")
+    assert {"logreg", "logreg-optuna", "lgbm", "lgbm-optuna"} <= set(board.index)
+    assert board.loc["lgbm-optuna", "tuned"] and not board.loc["lgbm", "tuned"]
+    assert board.loc["lgbm-optuna", "trials"] == 3 and board.loc["lgbm", "trials"] == 0
+    # The tuned entry is the study's best trial, which includes the defaults as trial 0.
+    assert board.loc["lgbm-optuna", "cv_mean"] >= board.loc["lgbm", "cv_mean"]
+
+
+def finished_trials(db: Path) -> list[tuple[int, str, str]]:
+    with sqlite3.connect(db) as con:
+        rows = con.execute(
+            "SELECT t.number, t.state, group_concat(p.param_name || '=' || p.param_value) "
+            "FROM trials t LEFT JOIN trial_params p ON p.trial_id = t.trial_id "
+            "GROUP BY t.trial_id ORDER BY t.number"
+        ).fetchall()
+    return [(n, state, params) for n, state, params in rows]
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_without_repeating_trials(tmp_path, hotstar_dir):
+    out = tmp_path / "out"
+    args = ["--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out)]
+    command = [sys.executable, str(ROOT / "run.py"), *args, "--models", "lgbm", "--trials", "8"]
+    process = subprocess.Popen(command + ["--no-report"], cwd=tmp_path, stderr=subprocess.PIPE)
+    db = out / "tuning" / "studies.db"
+    deadline_at = time.monotonic() + 240
+    while time.monotonic() < deadline_at and process.poll() is None:
+        time.sleep(0.2)
+        if db.exists() and sum(s == "COMPLETE" for _, s, _ in finished_trials(db)) >= 3:
+            break
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    before = finished_trials(db)
+    done_before = [t for t in before if t[1] in ("COMPLETE", "PRUNED")]
+    assert 3 <= len(done_before) < 8
+
+    (stage,) = out.glob(".*.partial")
+    run_id = stage.name[1 : -len(".partial")]
+    done = cli("--comp", "hotstar", "--out", str(out), "--resume", run_id, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (out / run_id / "submission.csv").exists() and not stage.exists()
+
+    after = finished_trials(db)
+    finished = [t for t in after if t[1] in ("COMPLETE", "PRUNED")]
+    assert len(finished) == 8  # the total asked for, no more
+    assert finished[: len(done_before)] == done_before  # earlier trials kept as they were
+    params = [p for _, _, p in finished]
+    assert len(set(params)) == len(params)  # no trial ran twice
+    assert all(state != "RUNNING" for _, state, _ in after)
+    tuning = json.loads((out / run_id / "tuning.json").read_text())
+    assert tuning["lgbm"]["trials_this_run"] == 8 - len(done_before)
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_run_resumable_and_says_how(tmp_path, hotstar_dir):
+    out = tmp_path / "out"
+    args = ["--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out)]
+    command = [sys.executable, str(ROOT / "run.py"), *args, "--trials", "50", "--no-report"]
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    db = out / "tuning" / "studies.db"
+    deadline_at = time.monotonic() + 240
+    while time.monotonic() < deadline_at and not (db.exists() and finished_trials(db)):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    (stage,) = out.glob(".*.partial")
+    run_id = stage.name[1 : -len(".partial")]
+    assert f"--resume {run_id}" in stderr
+    assert (stage / "options.json").exists()
+
+
+def test_bad_storage_and_unknown_resume_are_clear_errors(tmp_path, hotstar_dir):
+    out = tmp_path / "out"
+    base = ("--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out))
+    bad = cli(*base, "--trials", "1", "--storage", "not-a-url", cwd=tmp_path)
+    assert bad.returncode != 0 and "not a database URL" in bad.stderr
+    unreachable = tmp_path / "missing" / "dir" / "studies.db"
+    bad = cli(*base, "--trials", "1", "--storage", f"sqlite:///{unreachable}", cwd=tmp_path)
+    assert bad.returncode != 0 and "cannot be opened" in bad.stderr
+    assert not unreachable.parent.exists()
+
+    # An existing study is left exactly as it was by a bad --resume.
+    db = tmp_path / "studies.db"
+    study = optuna.create_study(storage=f"sqlite:///{db}", study_name="kept")
+    study.optimize(quadratic, n_trials=2)
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    resume = ("--comp", "hotstar", "--out", str(out), "--resume")
+    bad = cli(*resume, "20000101-000000", "--storage", f"sqlite:///{db}", cwd=tmp_path)
+    assert bad.returncode != 0 and "no interrupted run" in bad.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    bad = cli(*resume, "x", "--seed", "3", cwd=tmp_path)
+    assert bad.returncode != 0 and "drop --seed" in bad.stderr
+    assert not any(p.name.endswith(".partial") for p in out.glob(".*"))
