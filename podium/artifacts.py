@@ -47,8 +47,10 @@ def write_explanations(
     images: dict[str, list[bytes]] = {}
     major = int(np.bincount(dataset.y).argmax())  # multiclass beeswarms show the largest class
     for result in results:
-        values = result.shap if result.kind == "model" else ensemble_shap(result, results)
-        rows = result.shap_rows if result.kind == "model" else _first_rows(results)
+        if result.kind == "model":
+            rows, values = result.shap_rows, result.shap
+        else:
+            rows, values = ensemble_shap(result, results) or (None, None)
         if values is None or rows is None:
             continue
         table = shap_table(values, features.names, dataset.classes)
@@ -62,10 +64,6 @@ def write_explanations(
         write_bytes(stage / f"shap_{result.model}_beeswarm.png", swarm)
         images[result.model] = [bar, swarm]
     return images
-
-
-def _first_rows(results: list[CVResult]) -> np.ndarray | None:
-    return next((r.shap_rows for r in results if r.shap_rows is not None), None)
 
 
 def write_report(

@@ -37,24 +37,27 @@ def shap_table(values: np.ndarray, names: Sequence[str], classes: Sequence[str])
     return table.sort_values("mean_abs_shap", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def ensemble_shap(ensemble: CVResult, results: Sequence[CVResult]) -> np.ndarray | None:
-    """Combined SHAP values of an ensemble's explained base models, or None if it has none."""
+def ensemble_shap(
+    ensemble: CVResult, results: Sequence[CVResult]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rows and combined SHAP values of an ensemble's explained base models (None if it has
+    none). The rows are those every weighted model explained: a model whose SHAP time ran out
+    explained fewer folds."""
     weights = ensemble.params.get("weights", {})
     assert isinstance(weights, dict)
-    explained = [
-        (r, float(weights[r.model]))
-        for r in results
-        if r.model in weights and r.shap is not None and float(weights[r.model]) > 0
-    ]
-    if not explained:
+    weighted = [(r.shap, r.shap_rows, float(weights[r.model])) for r in results if r.model in weights]
+    parts = [(v, rws, w) for v, rws, w in weighted if v is not None and rws is not None and w > 0]
+    if not parts:
         return None
-    rows = explained[0][0].shap_rows
-    total = sum(w for _, w in explained)
-    combined: np.ndarray | None = None
-    for result, weight in explained:
-        # Every model explains the same sampled rows in the same fold order.
-        assert result.shap is not None and result.shap_rows is not None and rows is not None
-        assert np.array_equal(result.shap_rows, rows)
-        part = (weight / total) * result.shap
-        combined = part if combined is None else combined + part
-    return combined
+    rows = parts[0][1]
+    for _, other, _ in parts[1:]:
+        rows = np.intersect1d(rows, other)
+    if len(rows) == 0:
+        return None
+    total = sum(w for _, _, w in parts)
+    combined = np.zeros((len(rows), *parts[0][0].shape[1:]))
+    for values, explained_rows, weight in parts:
+        position = {row: i for i, row in enumerate(explained_rows.tolist())}
+        take = np.array([position[row] for row in rows.tolist()])
+        combined += (weight / total) * values[take]
+    return rows, combined

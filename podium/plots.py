@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 
 import matplotlib
@@ -13,6 +14,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.calibration import calibration_curve  # noqa: E402
 from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+
+# Feature names may hold characters the bundled font lacks (TalkingData's Chinese brand names);
+# they are drawn as boxes, which is harmless, so the per-glyph warnings are not shown.
+warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
 
 TOP_FEATURES = 20
 

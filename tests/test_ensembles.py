@@ -11,6 +11,7 @@ from ensembles.combine import GreedySelection, WeightedBlend
 from ensembles.crossfit import MAX_BASE_MODELS, as_matrix
 from models import make_model
 from podium.cv import CVResult, cross_validate
+from podium.explain import ensemble_shap
 from podium.folds import FoldScheme, make_folds
 from podium.metrics import get_metric
 
@@ -103,3 +104,20 @@ def test_stacking_on_in_fold_predictions_is_caught_by_a_shuffled_target(problem)
 def test_fewer_than_two_entries_make_no_ensemble(problem):
     X, y, fold = problem
     assert build_ensembles(base_results(X, y, fold, names=("logreg",)), y, fold, AUC) == []
+
+
+def test_ensemble_shap_combines_only_rows_every_model_explained():
+    """Under a time budget one model may explain fewer folds than another."""
+
+    def explained(name: str, rows: list[int], value: float) -> CVResult:
+        shap = np.full((len(rows), 3), value)
+        return CVResult(name, np.zeros(6), np.zeros(2), [0.5], 0.5, 0.0, 0.0,
+                        shap=shap, shap_rows=np.array(rows))  # fmt: skip
+
+    a = explained("a", [4, 5, 0, 1], 1.0)
+    b = explained("b", [0, 1, 2, 3], 3.0)
+    ensemble = CVResult("blend", np.zeros(6), np.zeros(2), [0.5], 0.5, 0.0, 0.0,
+                        params={"weights": {"a": 0.75, "b": 0.25}}, kind="ensemble")  # fmt: skip
+    rows, values = ensemble_shap(ensemble, [a, b])
+    assert rows.tolist() == [0, 1]
+    assert np.allclose(values, 0.75 * 1.0 + 0.25 * 3.0)

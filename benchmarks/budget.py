@@ -1,0 +1,83 @@
+"""Does ``run.py --time-budget B`` end within B + 10%? Runs whole CLI processes on a full-scale
+synthetic competition, one fresh run area per budget, and prints wall time against budget.
+
+    python benchmarks/budget.py                      # hotstar, budgets 60 180 600
+    python benchmarks/budget.py --comp talkingdata --budgets 120 300
+
+The wall time is the child process's, from start to exit, imports included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOLERANCE = 0.10
+
+
+def run_once(comp: str, budget: float, scale: str, out: Path, extra: list[str]) -> dict:
+    command = [
+        sys.executable, str(ROOT / "run.py"), "--comp", comp, "--synthetic-scale", scale,
+        "--time-budget", str(budget), "--out", str(out), "--no-progress", *extra,
+    ]  # fmt: skip
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        raise SystemExit(f"run with --time-budget {budget:g} failed ({done.returncode})")
+    (folder,) = [p for p in out.iterdir() if p.is_dir() and p.name != "tuning"]
+    summary = json.loads((folder / "run.json").read_text())
+    tuning = json.loads((folder / "tuning.json").read_text())
+    return {"wall": wall, "summary": summary, "tuning": tuning}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--comp", default="hotstar")
+    parser.add_argument("--budgets", type=float, nargs="+", default=[60, 180, 600])
+    parser.add_argument("--synthetic-scale", choices=("small", "full"), default="full")
+    parser.add_argument("--models", help="comma-separated models (default: the competition's)")
+    args = parser.parse_args()
+    extra = ["--models", args.models] if args.models else []
+
+    rows = []
+    for budget in args.budgets:
+        with tempfile.TemporaryDirectory(prefix="podium-budget-") as tmp:
+            result = run_once(args.comp, budget, args.synthetic_scale, Path(tmp), extra)
+        wall = result["wall"]
+        trials = ", ".join(
+            f"{name} {t['trials_finished']} ({t['trials_stopped_by_budget']} stopped)"
+            for name, t in result["tuning"].items()
+        )
+        best = ", ".join(
+            f"{name} {t['default_value']:.4f}->{t['best_value']:.4f}"
+            for name, t in result["tuning"].items()
+            if t["best_value"] is not None and t["default_value"] is not None
+        )
+        ok = wall <= budget * (1 + TOLERANCE)
+        rows.append((budget, wall, ok, trials, best, result["summary"]["shipped"]))
+        print(f"budget {budget:g} s: wall {wall:.1f} s ({'ok' if ok else 'OVER'})", flush=True)
+
+    print(f"\n{args.comp} ({args.synthetic_scale} synthetic), tolerance +{TOLERANCE:.0%}")
+    print(
+        "| budget s | wall s | wall/budget | within | trials (stopped) | defaults->best | shipped |"
+    )
+    print("|---:|---:|---:|---|---|---|---|")
+    for budget, wall, ok, trials, best, shipped in rows:
+        print(
+            f"| {budget:g} | {wall:.1f} | {wall / budget:.3f} | {'yes' if ok else 'NO'} | "
+            f"{trials} | {best} | {shipped} |"
+        )
+    if not all(row[2] for row in rows):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
