@@ -257,11 +257,13 @@ def present(result: RunResult) -> str:
     metric = get_metric(str(board.iloc[0]["metric"]))
     subsets = [c for c in board.columns if c.startswith("oof_") and c != "oof_score"]
     subsets += [c for c in board.columns if c.startswith("f1_")]
+    tuned = bool((board["trials"] > 0).any())
     header = (
         "#",
         "model",
         f"CV {metric.name} (mean ± std)",
         *[c.removeprefix("oof_") for c in subsets],
+        *(["trials"] if tuned else []),
         "fit s",
         "",
     )
@@ -273,6 +275,7 @@ def present(result: RunResult) -> str:
                 str(row["model"]),
                 f"{row['cv_mean']:.4f} ± {row['cv_std']:.4f}",
                 *[f"{row[c]:.4f}" for c in subsets],
+                *([str(row["trials"] or "")] if tuned else []),
                 f"{row['fit_seconds']:.1f}",
                 "shipped" if row["shipped"] else "",
             )
@@ -295,6 +298,12 @@ def present(result: RunResult) -> str:
             f"Oracle {metric.name} of the synthetic sample's true probabilities: "
             f"{result.oracle_score:.4f} (the ceiling)"
         )
+    for name, study in result.tuning.items():
+        lines.append(
+            f"Tuning {name}: {study['trials_finished']} trials ({study['trials_pruned']} pruned, "
+            f"{study['trials_this_run']} this run), best trial {study['best_trial']}: "
+            + ", ".join(f"{k}={_short(v)}" for k, v in study["best_params"].items())
+        )
     if result.synthetic:
         lines.append(
             "Note: this run used synthetic data; its scores say nothing about the real competition."
@@ -304,6 +313,10 @@ def present(result: RunResult) -> str:
         lines.append(f"Report: {result.report}")
     lines.append(f"Run folder: {result.run_dir}")
     return "\n".join(lines)
+
+
+def _short(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def present_history(comp: str, root: Path) -> str:

@@ -45,7 +45,9 @@ def ensemble_shap(
     explained fewer folds."""
     weights = ensemble.params.get("weights", {})
     assert isinstance(weights, dict)
-    weighted = [(r.shap, r.shap_rows, float(weights[r.model])) for r in results if r.model in weights]
+    weighted = [
+        (r.shap, r.shap_rows, float(weights[r.model])) for r in results if r.model in weights
+    ]
     parts = [(v, rws, w) for v, rws, w in weighted if v is not None and rws is not None and w > 0]
     if not parts:
         return None
