@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # Kept back from the budget for ensembles, SHAP plots, the report and the files.
 RESERVE_FRACTION = 0.08
-RESERVE_SECONDS = 4.0
+RESERVE_SECONDS = 10.0
 # Under a budget, SHAP of one entry stops after this fraction of the budget (or --shap-seconds).
 SHAP_BUDGET_FRACTION = 0.01
 # A decision-tuned entry fits its base model about this many times per fold.
