@@ -300,7 +300,7 @@ def present(result: RunResult) -> str:
         )
     for name, study in result.tuning.items():
         lines.append(
-            f"Tuning {name}: {study['trials_finished']} trials ({study['trials_pruned']} pruned, "
+            f"Tuning {name}: trials {study['trials_finished']} ({study['trials_pruned']} pruned, "
             f"{study['trials_this_run']} this run), best trial {study['best_trial']}: "
             + ", ".join(f"{k}={_short(v)}" for k, v in study["best_params"].items())
         )

@@ -254,7 +254,7 @@ class EntryRunner:
             return []
         default = "-" if outcome.default is None else f"{outcome.default.cv_mean:.4f}"
         log.info(
-            "%-8s %d trials (%d pruned, %d this run, %d stopped by the budget) in %.0f s: "
+            "%-8s trials: %d (%d pruned, %d this run, %d stopped by the budget) in %.0f s: "
             "defaults %s, best %.4f (trial %s)",
             name, outcome.finished, outcome.pruned, outcome.new_trials, outcome.stopped,
             outcome.seconds, default, entries[-1].cv_mean, outcome.best_trial,
