@@ -18,15 +18,13 @@ from models.base import (
     out_of_time,
     register_model,
 )
-from models.gbm import early_stopping_split, threads
+from models.gbm import booster_fit, threads
 
 if TYPE_CHECKING:
     import optuna
 
+
 # Our own keys, consumed before the rest of the parameters go to CatBoost (which rejects them).
-_OWN_KEYS = ("iterations", "early_stopping_rounds", "early_stopping_fraction", "class_weight")
-
-
 class _StopAtDeadline:
     """Stops training once the deadline has passed and remembers that it did.
 
@@ -66,13 +64,8 @@ class CatBoostModel(Model):
     }
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
-        params = {**self.DEFAULTS, **self.params}
-        iterations = int(params["iterations"])
-        patience = int(params["early_stopping_rounds"])
-        fraction = float(params["early_stopping_fraction"])
-        for key in _OWN_KEYS:
-            params.pop(key, None)
-        weight = self.sample_weight(y)
+        setup = booster_fit(self, y, "iterations")
+        params, fit_idx, stop_idx = setup.params, setup.fit_idx, setup.stop_idx
         if self.task == "binary":
             params.update(loss_function="Logloss")
         else:  # classes_count keeps K outputs even if a class is missing from the fit rows
@@ -80,14 +73,12 @@ class CatBoostModel(Model):
         # allow_writing_files=False: never write catboost_info/ into the working directory.
         params.update(random_seed=self.seed, allow_writing_files=False, verbose=False)
         params.setdefault("thread_count", threads(len(y)) or -1)  # CatBoost's "every core" is -1
-        fit_idx, stop_idx = early_stopping_split(y, fraction, self.seed)
-        w_fit, w_stop = (None, None) if weight is None else (weight[fit_idx], weight[stop_idx])
-        train_set = catboost.Pool(X[fit_idx], y[fit_idx], weight=w_fit)
-        stop_set = catboost.Pool(X[stop_idx], y[stop_idx], weight=w_stop)
+        train_set = catboost.Pool(X[fit_idx], y[fit_idx], weight=setup.w_fit)
+        stop_set = catboost.Pool(X[stop_idx], y[stop_idx], weight=setup.w_stop)
         self.booster_ = catboost.CatBoostClassifier(
-            iterations=iterations,
+            iterations=setup.rounds,
             od_type="Iter",
-            early_stopping_rounds=patience,
+            early_stopping_rounds=setup.patience,
             use_best_model=True,
             **params,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import lightgbm as lgb
@@ -34,6 +35,34 @@ def early_stopping_split(
     return np.asarray(fit_idx), np.asarray(stop_idx)
 
 
+@dataclass(frozen=True)
+class BoosterFit:
+    """What every booster's ``_fit`` starts from: the library's own parameters (podium's keys
+    removed), the round budget, and the rows and class weights to fit on and to early-stop on."""
+
+    params: dict[str, Any]
+    rounds: int
+    patience: int
+    fit_idx: np.ndarray
+    stop_idx: np.ndarray
+    w_fit: np.ndarray | None
+    w_stop: np.ndarray | None
+
+
+def booster_fit(model: Model, y: np.ndarray, rounds_key: str) -> BoosterFit:
+    """Merge ``model``'s DEFAULTS with its params, take out podium's keys (``rounds_key``, the
+    early-stopping ones and ``class_weight``) and carve the early-stopping holdout."""
+    params = {**model.DEFAULTS, **model.params}
+    rounds = int(params.pop(rounds_key))
+    patience = int(params.pop("early_stopping_rounds"))
+    fraction = float(params.pop("early_stopping_fraction"))
+    params.pop("class_weight", None)
+    weight = model.sample_weight(y)
+    fit_idx, stop_idx = early_stopping_split(y, fraction, model.seed)
+    w_fit, w_stop = (None, None) if weight is None else (weight[fit_idx], weight[stop_idx])
+    return BoosterFit(params, rounds, patience, fit_idx, stop_idx, w_fit, w_stop)
+
+
 def _stop_at_deadline(env: lgb.callback.CallbackEnv) -> None:
     check_time()
 
@@ -63,28 +92,23 @@ class LightGBMModel(Model):
     }
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
-        params = {**self.DEFAULTS, **self.params}
-        rounds = int(params.pop("num_boost_round"))
-        patience = int(params.pop("early_stopping_rounds"))
-        fraction = float(params.pop("early_stopping_fraction"))
-        params.pop("class_weight", None)
-        weight = self.sample_weight(y)
+        setup = booster_fit(self, y, "num_boost_round")
+        params, rounds = setup.params, setup.rounds
+        fit_idx, stop_idx = setup.fit_idx, setup.stop_idx
         if self.task == "binary":
             params.update(objective="binary", metric="binary_logloss")
         else:
             params.update(objective="multiclass", metric="multi_logloss", num_class=self.n_classes)
         params.update(seed=self.seed, deterministic=True, force_col_wise=True, verbosity=-1)
         params.setdefault("num_threads", threads(len(y)))
-        fit_idx, stop_idx = early_stopping_split(y, fraction, self.seed)
-        w_fit, w_stop = (None, None) if weight is None else (weight[fit_idx], weight[stop_idx])
-        train_set = lgb.Dataset(X[fit_idx], y[fit_idx], weight=w_fit, free_raw_data=True)
-        stop_set = lgb.Dataset(X[stop_idx], y[stop_idx], weight=w_stop, reference=train_set)
+        train_set = lgb.Dataset(X[fit_idx], y[fit_idx], weight=setup.w_fit, free_raw_data=True)
+        stop_set = lgb.Dataset(X[stop_idx], y[stop_idx], weight=setup.w_stop, reference=train_set)
         self.booster_ = lgb.train(
             params,
             train_set,
             num_boost_round=rounds,
             valid_sets=[stop_set],
-            callbacks=[lgb.early_stopping(patience, verbose=False), _stop_at_deadline],
+            callbacks=[lgb.early_stopping(setup.patience, verbose=False), _stop_at_deadline],
         )
         self.best_iteration_ = int(self.booster_.best_iteration or rounds)
 

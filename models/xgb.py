@@ -8,15 +8,13 @@ import numpy as np
 import xgboost as xgb
 
 from models.base import Matrix, Model, check_time, register_model
-from models.gbm import early_stopping_split, threads
+from models.gbm import booster_fit, threads
 
 if TYPE_CHECKING:
     import optuna
 
+
 # Our own keys, consumed before the rest of the parameters go to xgboost (which warns on them).
-_OWN_KEYS = ("num_boost_round", "early_stopping_rounds", "early_stopping_fraction", "class_weight")
-
-
 class _StopAtDeadline(xgb.callback.TrainingCallback):
     """Raises OutOfTime after the iteration during which the deadline passed.
 
@@ -64,13 +62,8 @@ class XGBoostModel(Model):
     }
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
-        params = {**self.DEFAULTS, **self.params}
-        rounds = int(params["num_boost_round"])
-        patience = int(params["early_stopping_rounds"])
-        fraction = float(params["early_stopping_fraction"])
-        for key in _OWN_KEYS:
-            params.pop(key, None)
-        weight = self.sample_weight(y)
+        setup = booster_fit(self, y, "num_boost_round")
+        params, fit_idx, stop_idx = setup.params, setup.fit_idx, setup.stop_idx
         if self.task == "binary":
             params.update(objective="binary:logistic", eval_metric="logloss")
         else:
@@ -78,17 +71,15 @@ class XGBoostModel(Model):
             params["num_class"] = self.n_classes
         params.update(tree_method="hist", seed=self.seed, verbosity=0)
         params.setdefault("nthread", threads(len(y)))  # 0 means every core in xgboost too
-        fit_idx, stop_idx = early_stopping_split(y, fraction, self.seed)
-        w_fit, w_stop = (None, None) if weight is None else (weight[fit_idx], weight[stop_idx])
         self.nthread_ = int(params["nthread"])
-        train_set = _dmatrix(X[fit_idx], self.nthread_, label=y[fit_idx], weight=w_fit)
-        stop_set = _dmatrix(X[stop_idx], self.nthread_, label=y[stop_idx], weight=w_stop)
+        train_set = _dmatrix(X[fit_idx], self.nthread_, label=y[fit_idx], weight=setup.w_fit)
+        stop_set = _dmatrix(X[stop_idx], self.nthread_, label=y[stop_idx], weight=setup.w_stop)
         self.booster_ = xgb.train(
             params,
             train_set,
-            num_boost_round=rounds,
+            num_boost_round=setup.rounds,
             evals=[(stop_set, "stop")],
-            early_stopping_rounds=patience,
+            early_stopping_rounds=setup.patience,
             verbose_eval=False,
             callbacks=[_StopAtDeadline()],
         )
