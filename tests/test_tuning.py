@@ -15,24 +15,13 @@ import optuna
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from test_cli import ROOT, cli  # the same run.py runner as the CLI tests
 
 from models import make_model
 from models.base import OutOfTime, deadline
 from podium.entries import Budget
 from podium.hashing import fingerprint
 from podium.tuning import TrialSeededTPE
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def quadratic(trial: optuna.Trial) -> float:
