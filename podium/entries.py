@@ -18,7 +18,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -209,7 +209,7 @@ class EntryRunner:
                 name,
                 fingerprint(
                     self.spec.name, name, self.metric.name, self.spec.task, fixed,
-                    self.options.seed, self._data_fingerprint(),
+                    self.options.seed, self._data_fingerprint,
                 )[:12],
             ]
         )  # fmt: skip
@@ -265,14 +265,11 @@ class EntryRunner:
         """Saved folds of a plain entry; keyed by the data, so changed inputs are refitted."""
         if self.checkpoints is None:
             return None
-        return FoldCheckpoint(self.checkpoints / self._data_fingerprint()[:12] / name)
+        return FoldCheckpoint(self.checkpoints / self._data_fingerprint[:12] / name)
 
+    @cached_property
     def _data_fingerprint(self) -> str:
-        if not hasattr(self, "_data_fp"):
-            self._data_fp = fingerprint(
-                self.features.X_train, self.features.X_test, self.dataset.y, self.fold
-            )
-        return self._data_fp
+        return fingerprint(self.features.X_train, self.features.X_test, self.dataset.y, self.fold)
 
     # Shared.
 

@@ -226,7 +226,8 @@ class ModelTuner:
             self._keep(study, frozen, result)
         checkpoint.clear()
         if self.on_trial is not None:
-            self.on_trial(frozen, _best_value(study))
+            best = _best_trial(_trials(study, FINISHED), self.metric)
+            self.on_trial(frozen, None if best is None else best.value)
         return state
 
     def evaluate(
@@ -330,14 +331,6 @@ def _best_trial(trials: list[FrozenTrial], metric: Metric) -> FrozenTrial | None
     if not complete:
         return None
     return min(complete, key=lambda t: (metric.sort_key(float(t.value or 0.0)), t.number))
-
-
-def _best_value(study: optuna.Study) -> float | None:
-    complete = _trials(study, (TrialState.COMPLETE,))
-    if not complete:
-        return None
-    values = [float(t.value) for t in complete if t.value is not None]
-    return max(values) if study.direction == optuna.study.StudyDirection.MAXIMIZE else min(values)
 
 
 def _is_default(study: optuna.Study, number: int) -> bool:
