@@ -27,6 +27,7 @@ from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
 from competitions.tables import Column, common_folder, drop_unknown, read_tables, require_values
 from features.aggregates import category_shares, numeric_aggregates, word_bag
 from features.base import FeatureSet
+from features.clusters import ClusterView
 from features.events import activity_features
 from features.items import one_hot
 from podium.errors import DataError
@@ -248,4 +249,10 @@ SPEC = CompetitionSpec(
         "logreg": {"C": 0.1},
     },
     tune_decision=True,
+    # Users' session aggregates and habits, log-scaled and standardised.
+    cluster_view=ClusterView(
+        ("age", "page_views:", "session_duration:", "events:", "tod=", "dow=", "device_type=",
+         "browser=", "operating_system="),
+        kind="scaled", components=10,
+    ),  # fmt: skip
 )

@@ -22,6 +22,7 @@ from competitions.files import read_bytes
 from competitions.hotstar_sample import SOAPS, SPORTS, generate
 from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
 from features.base import FeatureSet
+from features.clusters import ClusterView
 from features.usage import FieldSpec, UsageFeatures
 from podium.atomic import write_bytes
 from podium.errors import DataError
@@ -177,4 +178,6 @@ SPEC = CompetitionSpec(
     default_models=("logreg", "lgbm"),
     synthetic_sizes=SIZES,
     notes="Users' watch time per title, genre, city, hour and weekday; predict segment=pos.",
+    # Watch-time bags of titles, genres, cities, hours and weekdays, reduced by TruncatedSVD.
+    cluster_view=ClusterView(kind="svd", components=20),
 )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from features.base import FeatureSet
+from features.clusters import ClusterView
 from models.base import Task
 from podium.folds import FoldScheme
 from submissions.formats import SubmissionFormat
@@ -98,3 +99,10 @@ class CompetitionSpec:
     # For label metrics (F1): also cross-validate each model with per-class decision weights
     # tuned on inner out-of-fold predictions of its training folds.
     tune_decision: bool = False
+    # Cluster-membership features: the view the rows are clustered on (None: not offered), and
+    # the methods used when --clusters is auto (empty: off unless asked for).
+    cluster_view: ClusterView | None = None
+    default_clusters: tuple[str, ...] = ()
+    # High-cardinality categoricals for out-of-fold target encoding: (train, test) frames.
+    categoricals: Callable[[Dataset], tuple[pd.DataFrame, pd.DataFrame]] | None = None
+    default_target_encoding: bool = False

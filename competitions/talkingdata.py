@@ -32,6 +32,7 @@ from competitions.tables import (
 )
 from competitions.talkingdata_sample import GROUPS, SCALES, TalkingDataSample, generate_scale
 from features.base import FeatureSet
+from features.clusters import ClusterView
 from podium.errors import DataError
 from podium.folds import FoldScheme
 from submissions.formats import ProbabilityCSV
@@ -227,6 +228,22 @@ def build_features(dataset: Dataset) -> FeatureSet:
     return talkingdata_features.build(dataset)
 
 
+def categoricals(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Brand, model and brand+model: up to ~1,600 values, for out-of-fold target encoding."""
+
+    def frame(table: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "brand": table["phone_brand"],
+                "model": table["device_model"],
+                "brand_model": table["phone_brand"] + " " + table["device_model"],
+            },
+            index=table.index,
+        )
+
+    return frame(dataset.train), frame(dataset.test)
+
+
 def subsets(dataset: Dataset) -> dict[str, np.ndarray]:
     """Devices with and without events are two populations; each gets its own CV score."""
     has_events = dataset.train.index.isin(dataset.tables["events"]["device_id"])
@@ -260,4 +277,7 @@ SPEC = CompetitionSpec(
         "lgbm": {"num_leaves": 15, "min_data_in_leaf": 100, "lambda_l2": 5.0},
     },
     subsets=subsets,
+    # Devices' app and app-category bags with their brand, reduced by TruncatedSVD.
+    cluster_view=ClusterView(("app=", "app_label=", "brand="), kind="svd", components=20),
+    categoricals=categoricals,
 )

@@ -14,8 +14,10 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from competitions import COMPETITIONS
 from competitions.files import present_files
+from features.store import cache_entries
 from models import MODELS
 from podium.errors import ConfigError, PodiumError
+from podium.featurize import CACHE
 from podium.history import run_history
 from podium.metrics import get_metric
 from podium.options import MAX_FOLDS, RunOptions
@@ -125,6 +127,35 @@ def build_parser() -> argparse.ArgumentParser:
         "trials and folds (--time-budget, --trials and --storage may be given again)",
     )  # fmt: skip
     parser.add_argument(
+        "--clusters", default="auto", metavar="METHODS",
+        help="cluster-membership features: kmeans, gmm or kmeans,gmm (cluster id plus distances "
+        "or posteriors), none, or auto, the competition's choice; fitted inside each fold on its "
+        "training rows (default: auto)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cluster-k", type=int, default=8, metavar="K",
+        help="number of clusters for --clusters (default: 8)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--transductive-clusters", action="store_true",
+        help="fit the clusters once on training and test rows together instead of inside each "
+        "fold (no labels are used; logged)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--target-encoding", choices=("auto", "on", "off"), default="auto",
+        help="out-of-fold target encoding of the competition's high-cardinality categoricals "
+        "(e.g. TalkingData's device model); auto: the competition's choice (default: auto)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="build every feature matrix afresh instead of using the feature cache in "
+        "runs/<comp>/.cache/ (or --out DIR/.cache/)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cache-info", action="store_true",
+        help="list the cached feature matrices (of --comp only, if given) with their sizes",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-report", action="store_true", help="do not write the run's report.html"
     )
     parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
@@ -135,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Options a resumed run may change; the others come from the interrupted run.
-RESUME_OVERRIDES = ("time_budget", "trials", "storage", "no_progress", "no_report")
+RESUME_OVERRIDES = ("time_budget", "trials", "storage", "no_progress", "no_report", "no_cache")
 
 
 def main(argv: Sequence[str] | None = None, started: float | None = None) -> int:
@@ -154,8 +185,11 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
         if args.list:
             print(list_competitions())
             return 0
+        if args.cache_info:
+            print(present_cache(args.comp, args.out))
+            return 0
         if not args.comp:
-            parser.error("--comp NAME is required (or use --list)")
+            parser.error("--comp NAME is required (or use --list or --cache-info)")
         if args.leaderboard:
             COMPETITIONS.get(args.comp)  # an unknown name fails with the known ones
             print(present_history(args.comp, args.out or RUNS_ROOT / args.comp))
@@ -207,6 +241,11 @@ def _options(args: argparse.Namespace) -> RunOptions:
         time_budget=args.time_budget,
         trials=args.trials,
         storage=args.storage,
+        cache=not args.no_cache,
+        clusters=args.clusters,
+        cluster_k=args.cluster_k,
+        transductive_clusters=args.transductive_clusters,
+        target_encoding=args.target_encoding,
     )
 
 
@@ -222,7 +261,7 @@ def _resumed(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunOp
         names = ", ".join("--" + key.replace("_", "-") for key in fixed)
         raise ConfigError(
             f"--resume continues a run with its own options: drop {names} (only --time-budget, "
-            "--trials, --storage, --no-progress and --no-report may be given again)"
+            "--trials, --storage, --no-progress, --no-report and --no-cache may be given again)"
         )
     overrides: dict[str, object] = {}
     for key in ("time_budget", "trials", "storage"):
@@ -232,6 +271,8 @@ def _resumed(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunOp
         overrides["progress"] = False
     if args.no_report:
         overrides["report"] = False
+    if args.no_cache:
+        overrides["cache"] = False
     return resume_options(args.comp, args.out, args.resume, overrides)
 
 
@@ -317,6 +358,34 @@ def present(result: RunResult) -> str:
 
 def _short(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def present_cache(comp: str | None, out: Path | None) -> str:
+    """The feature cache of one competition (or all) under runs/ or --out DIR."""
+    if comp is not None:
+        COMPETITIONS.get(comp)
+    if out is not None:
+        roots = [out / CACHE]
+    else:
+        names = [comp] if comp else COMPETITIONS.names()
+        roots = [RUNS_ROOT / name / CACHE for name in names]
+    entries = cache_entries(roots)
+    where = ", ".join(f"{r}/" for r in roots) if len(roots) == 1 else f"{RUNS_ROOT}/*/{CACHE}/"
+    if entries.empty:
+        return f"The feature cache is empty ({where})."
+    rows = [("competition", "builder", "rows x columns", "MB", "created", "params")]
+    for _, row in entries.iterrows():
+        rows.append(
+            (
+                str(row["competition"]), str(row["builder"]), str(row["rows x columns"]),
+                f"{row['MB']:.1f}", str(row["created"]), str(row["params"]),
+            )
+        )  # fmt: skip
+    total = entries["MB"].sum()
+    return (
+        f"Feature cache ({where}): {len(entries)} entries, {total:.1f} MB. Deleting the "
+        f"folder is safe: entries are rebuilt when needed.\n" + _table(rows)
+    )
 
 
 def present_history(comp: str, root: Path) -> str:

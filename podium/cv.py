@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
+from features.base import FoldFeatures
 from models.base import Matrix, Model
 from podium.atomic import write_bytes
 from podium.folds import iter_folds
@@ -65,10 +67,12 @@ def cross_validate(
     subsets: Mapping[str, np.ndarray] | None = None,
     keep_models: bool = False,
     checkpoint: FoldCheckpoint | None = None,
+    fold_features: FoldFeatures | None = None,
 ) -> CVResult:
     """Fit one fresh model per fold on that fold's training rows only.
 
-    Every fitted transform lives inside the model, so nothing is fitted on validation rows.
+    Every fitted transform lives inside the model, so nothing is fitted on validation rows;
+    ``fold_features`` adds each fold's own fold-fitted columns (clusters, target encodings).
     The test prediction is the mean of the fold models' predictions. With a ``checkpoint``,
     each finished fold is saved, and folds saved by an interrupted earlier attempt are loaded
     instead of refitted. ``on_fold_done`` may raise to abandon the model (Optuna's pruning).
@@ -82,7 +86,10 @@ def cross_validate(
     for k, train_idx, valid_idx in iter_folds(fold):
         done = checkpoint.load(k) if checkpoint is not None else None
         if done is None:
-            done = _fit_fold(make, X, y, X_test, train_idx, valid_idx, metric)
+            X_k, X_test_k = X, X_test
+            if fold_features is not None:
+                X_k, X_test_k = fold_features.matrices(k, X, X_test)
+            done = _fit_fold(make, X_k, y, X_test_k, train_idx, valid_idx, metric)
             if checkpoint is not None:
                 checkpoint.save(k, done)
         if oof is None:
@@ -177,7 +184,14 @@ class FoldCheckpoint:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def explain(result: CVResult, X: Matrix, fold: np.ndarray, rows: np.ndarray, cap: float) -> None:
+def explain(
+    result: CVResult,
+    X: Matrix,
+    fold: np.ndarray,
+    rows: np.ndarray,
+    cap: float,
+    fold_features: FoldFeatures | None = None,
+) -> None:
     """SHAP values of the sampled out-of-fold ``rows``, each from the fold model that did not
     train on it, until ``cap`` seconds are spent; stored on ``result``. Needs the fold models
     (``keep_models=True``), which are released afterwards."""
@@ -185,14 +199,17 @@ def explain(result: CVResult, X: Matrix, fold: np.ndarray, rows: np.ndarray, cap
         return
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     seconds = 0.0
-    for (_, _, valid_idx), model in zip(iter_folds(fold), result.models, strict=True):
+    for (k, _, valid_idx), model in zip(iter_folds(fold), result.models, strict=True):
         if seconds >= cap:
             break
         wanted = np.intersect1d(rows, valid_idx)
         if len(wanted) == 0:
             continue
         started = time.perf_counter()
-        values = model.explain(X[wanted])
+        X_wanted = X[wanted]
+        if fold_features is not None:
+            X_wanted = sp.hstack([X_wanted, fold_features.train[k][wanted]], format="csr")
+        values = model.explain(X_wanted)
         seconds += time.perf_counter() - started
         if values is not None:
             parts.append((wanted, values))

@@ -26,7 +26,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from competitions.spec import CompetitionSpec, Dataset
-from features.base import FeatureSet
+from features.base import FeatureSet, FoldFeatures
 from models import MODELS, Model, make_model
 from models.base import OutOfTime, deadline, is_tunable
 from models.decision import TunedDecision
@@ -90,6 +90,7 @@ class EntryRunner:
     run_id: str
     storage: optuna.storages.BaseStorage | None = None
     tuning_area: Path | None = None  # studies' cached results and fold checkpoints
+    fold_features: FoldFeatures | None = None  # columns fitted inside each fold
     tuning: dict[str, TuningOutcome] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -159,7 +160,7 @@ class EntryRunner:
                         name, make, self.features.X_train, self.dataset.y, self.features.X_test,
                         self.fold, self.metric, fold_done,
                         keep_models=self.explain_rows is not None,
-                        checkpoint=self._checkpoint(name),
+                        checkpoint=self._checkpoint(name), fold_features=self.fold_features,
                     )  # fmt: skip
             except OutOfTime:
                 log.warning(
@@ -241,6 +242,7 @@ class EntryRunner:
                 worker=f"{socket.gethostname()}/{self.run_id}",
                 seed=self.options.seed,
                 on_trial=trial_done,
+                fold_features=self.fold_features,
             )
             outcome = tuner.run(self.options.trials, until)
         self.tuning[name] = outcome
@@ -269,7 +271,11 @@ class EntryRunner:
 
     @cached_property
     def _data_fingerprint(self) -> str:
-        return fingerprint(self.features.X_train, self.features.X_test, self.dataset.y, self.fold)
+        extra = self.fold_features
+        parts = [] if extra is None else [list(extra.names), *extra.train, *extra.test]
+        return fingerprint(
+            self.features.X_train, self.features.X_test, self.dataset.y, self.fold, *parts
+        )
 
     # Shared.
 
@@ -281,7 +287,10 @@ class EntryRunner:
             for name, mask in self.subsets.items()
         }
         if self.explain_rows is not None:
-            explain(result, self.features.X_train, self.fold, self.explain_rows, self.shap_cap)
+            explain(
+                result, self.features.X_train, self.fold, self.explain_rows, self.shap_cap,
+                self.fold_features,
+            )  # fmt: skip
         result.models = None
         log.info(
             "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",

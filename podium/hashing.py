@@ -1,12 +1,18 @@
-"""Content hashes of arrays, sparse matrices and JSON-able values."""
+"""Content hashes of arrays, sparse matrices, JSON-able values, frames, files and source code."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
+
+CHUNK = 1 << 20
 
 
 def fingerprint(*parts: object) -> str:
@@ -23,4 +29,37 @@ def fingerprint(*parts: object) -> str:
         else:
             digest.update(json.dumps(part, sort_keys=True, default=str).encode())
         digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def file_fingerprint(paths: Iterable[Path]) -> str:
+    """A content hash of files, by name and bytes: one changed byte changes it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(p) for p in paths):
+        digest.update(path.name.encode() + b"\x00")
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def source_fingerprint(*packages: ModuleType) -> str:
+    """A hash of the Python source of packages, so results cached by code that has since
+    changed are never served."""
+    files = [
+        path
+        for package in packages
+        for root in package.__path__
+        for path in sorted(Path(root).rglob("*.py"))
+    ]
+    return file_fingerprint(files) if files else fingerprint([p.name for p in packages])
+
+
+def frame_fingerprint(*frames: pd.DataFrame) -> str:
+    """A content hash of data frames (values, index and column names)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for frame in frames:
+        digest.update(json.dumps([str(c) for c in frame.columns]).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
     return digest.hexdigest()

@@ -33,6 +33,15 @@ class RunOptions:
     trials: int | None = None
     storage: str | None = None  # Optuna storage URL; None: SQLite in the competition's run area
     run_id: str | None = None  # set when resuming an interrupted run
+    cache: bool = True  # the feature store (features.store); False builds every matrix afresh
+    # Cluster-membership features: "auto" (the competition's choice), "none", or methods
+    # among kmeans and gmm joined by commas; K clusters each. They are fitted inside each fold
+    # unless transductive_clusters, which fits them once on train and test rows (no labels).
+    clusters: str = "auto"
+    cluster_k: int = 8
+    transductive_clusters: bool = False
+    # Out-of-fold target encoding of the competition's high-cardinality categoricals.
+    target_encoding: Literal["auto", "on", "off"] = "auto"
 
     @property
     def tuning(self) -> bool:

@@ -31,7 +31,9 @@ from podium.artifacts import write_explanations, write_predictions, write_report
 from podium.atomic import write_text
 from podium.entries import Budget, EntryRunner
 from podium.errors import ConfigError
+from podium.featurize import check_options, featurize, input_fingerprint
 from podium.folds import make_folds
+from podium.hashing import file_fingerprint, fingerprint, frame_fingerprint
 from podium.leaderboard import build_leaderboard, to_markdown
 from podium.metrics import confusion, get_metric, per_class_f1
 from podium.options import MAX_FOLDS, RunOptions
@@ -105,16 +107,20 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
             raise ConfigError(f"--resume {options.run_id}: no interrupted run at {stage}")
     if options.data_dir is not None and not options.data_dir.is_dir():
         raise ConfigError(f"--data-dir {str(options.data_dir)!r} is not a folder")
+    check_options(spec, options)
     return spec
 
 
-def load_dataset(spec: CompetitionSpec, options: RunOptions) -> Dataset:
-    """Real files from ``--data-dir`` or ``data/<comp>/``, else the synthetic sample."""
-    if options.data_dir is not None:
-        return spec.load(find_files(options.data_dir, spec.files))
+def load_dataset(spec: CompetitionSpec, options: RunOptions) -> tuple[Dataset, str]:
+    """Real files from ``--data-dir`` or ``data/<comp>/``, else the synthetic sample; with a
+    fingerprint of the data: the files' bytes, or the sample's recipe."""
+    folder = options.data_dir
+    if folder is None and present_files(DATA_ROOT / spec.name, spec.files):
+        folder = DATA_ROOT / spec.name
+    if folder is not None:
+        files = find_files(folder, spec.files)
+        return spec.load(files), file_fingerprint(files.values())
     default_dir = DATA_ROOT / spec.name
-    if present_files(default_dir, spec.files):
-        return spec.load(find_files(default_dir, spec.files))
     required = [f.name for f in spec.files if f.required]
     expected = (
         ", ".join(required[:-1]) + f" and {required[-1]}" if len(required) > 1 else required[0]
@@ -124,7 +130,16 @@ def load_dataset(spec: CompetitionSpec, options: RunOptions) -> Dataset:
         "To use the real files, put %s in %s/ or pass --data-dir PATH.",
         default_dir, spec.name, options.synthetic_scale, expected, default_dir,
     )  # fmt: skip
-    return spec.synthesize(options.synthetic_scale, options.seed)
+    recipe = fingerprint("synthetic", spec.name, options.synthetic_scale, options.seed)
+    return spec.synthesize(options.synthetic_scale, options.seed), recipe
+
+
+def dataset_fingerprint(dataset: Dataset) -> str:
+    """A content hash of a data set handed to :func:`run` directly (tests, benchmarks)."""
+    return fingerprint(
+        frame_fingerprint(dataset.train, dataset.test, *dataset.tables.values()),
+        dataset.y, list(dataset.tables), dataset.classes,
+    )  # fmt: skip
 
 
 def run(
@@ -144,20 +159,18 @@ def run(
         if options.run_id is not None:
             log.info("Resuming run %s", run_id)
         if dataset is None:
-            dataset = load_dataset(spec, options)
+            dataset, data_key = load_dataset(spec, options)
+        else:
+            data_key = dataset_fingerprint(dataset)
         log.info("Data: %s", dataset.source)
         log.info(
             "%s training rows, %s test rows, classes %s",
             f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
         )  # fmt: skip
 
-        t0 = time.perf_counter()
-        features = spec.build_features(dataset)
-        feature_seconds = time.perf_counter() - t0
-        log.info(
-            "Features: %s columns (%.2f%% non-zero) built in %.1f s",
-            f"{features.n_features:,}", 100 * features.density(), feature_seconds,
-        )  # fmt: skip
+        fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
+        featurized = featurize(spec, options, dataset, input_fingerprint(data_key), fold, area)
+        features, feature_seconds = featurized.features, featurized.seconds
         if budget.seconds is not None and budget.left() <= 0:
             raise ConfigError(
                 f"--time-budget {budget.seconds:g} s was used up by loading the data and "
@@ -165,12 +178,12 @@ def run(
                 "budget"
             )
 
-        fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
         subsets = spec.subsets(dataset) if spec.subsets is not None else {}
         runner = EntryRunner(
             spec=spec, dataset=dataset, features=features, fold=fold, options=options,
             subsets=subsets, budget=budget, checkpoints=stage / CHECKPOINTS, run_id=run_id,
             storage=storage, tuning_area=area / "tuning",
+            fold_features=featurized.fold_features,
         )  # fmt: skip
         results = runner.run(model_names)
         if not results:
@@ -214,7 +227,8 @@ def run(
             stage / spec.submission.filename, dataset.test_ids, best.test
         )
         write_predictions(stage, dataset, fold, results)
-        shap_images = write_explanations(stage, results, features, dataset)
+        shown = featurized.shown(fold)  # every column, fold-fitted ones included
+        shap_images = write_explanations(stage, results, shown, dataset)
         if matrix is not None:
             matrix.to_csv(stage / "confusion_matrix.csv")
         leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
@@ -229,7 +243,7 @@ def run(
             "train_rows": len(dataset.train),
             "test_rows": len(dataset.test),
             "class_balance": dataset.class_balance(),
-            "n_features": features.n_features,
+            "n_features": featurized.n_features,
             "feature_seconds": round(feature_seconds, 3),
             "metric": metric.name,
             "metric_direction": metric.direction,
@@ -247,7 +261,7 @@ def run(
                 leaderboard=leaderboard,
                 results=results,
                 dataset=dataset,
-                features=features,
+                features=shown,
                 options=resolved,
                 timings={
                     "features": feature_seconds,
@@ -268,7 +282,7 @@ def run(
         submission=run_dir / submission.name,
         dataset_source=dataset.source,
         synthetic=dataset.synthetic,
-        n_features=features.n_features,
+        n_features=featurized.n_features,
         feature_seconds=feature_seconds,
         oracle_score=oracle,
         confusion=matrix,

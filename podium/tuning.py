@@ -34,6 +34,7 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from features.base import FoldFeatures
 from models.base import Matrix, Model, OutOfTime, deadline
 from podium.atomic import write_bytes
 from podium.cv import CVResult, FoldCheckpoint, cross_validate
@@ -148,6 +149,7 @@ class ModelTuner:
     worker: str
     seed: int
     on_trial: Callable[[FrozenTrial, float | None], None] | None = None
+    fold_features: FoldFeatures | None = None
 
     def run(self, n_trials: int | None, until: float | None) -> TuningOutcome:
         started = time.monotonic()
@@ -243,7 +245,7 @@ class ModelTuner:
 
         return cross_validate(
             self.name, make, self.X, self.y, self.X_test, self.fold, self.metric, report,
-            keep_models=True, checkpoint=checkpoint,
+            keep_models=True, checkpoint=checkpoint, fold_features=self.fold_features,
         )  # fmt: skip
 
     # Cached results: the default trial's and the best trial's, as pickles next to the study.

@@ -24,7 +24,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def only_run_folder(out: Path) -> Path:
-    (run_dir,) = [p for p in out.iterdir()]
+    (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]  # not the cache
     return run_dir
 
 

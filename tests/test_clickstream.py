@@ -160,7 +160,7 @@ def test_end_to_end_run_writes_predictions_json(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "confusion matrix" in done.stdout
-    (run_dir,) = (tmp_path / "out").iterdir()
+    (run_dir,) = [p for p in (tmp_path / "out").iterdir() if p.name != ".cache"]
     document = json.loads((run_dir / "predictions.json").read_text())
     assert list(document) == ["target"]
     assert list(document["target"]) == [str(i) for i in range(1, 41)]

@@ -1,0 +1,190 @@
+"""A run's features through the feature store: the shared matrices, then the fold-fitted ones.
+
+The shared matrices (:attr:`CompetitionSpec.build_features`) depend on the data only. The
+fold-fitted columns (cluster membership, target encodings) are fitted inside each fold on the
+run's saved folds (:class:`features.base.FoldFeatures`). Both are cached by
+:class:`features.store.FeatureStore` under ``<run area>/cache/features/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+import competitions
+import features
+from competitions.spec import CompetitionSpec, Dataset
+from features.base import FeatureSet, FoldFeatures
+from features.clusters import METHODS, cluster_features
+from features.store import CacheKey, FeatureStore
+from features.target_encoding import target_encodings
+from podium.errors import ConfigError
+from podium.hashing import fingerprint, source_fingerprint
+from podium.options import RunOptions
+
+log = logging.getLogger(__name__)
+
+CACHE = Path(".cache") / "features"  # inside the run area, hidden like staging folders
+MAX_CLUSTERS = 50
+
+
+@dataclass(frozen=True)
+class Featurized:
+    features: FeatureSet
+    fold_features: FoldFeatures | None
+    seconds: float
+
+    @property
+    def n_features(self) -> int:
+        extra = 0 if self.fold_features is None else len(self.fold_features.names)
+        return self.features.n_features + extra
+
+    def shown(self, fold: np.ndarray) -> FeatureSet:
+        """Every column, for reports and SHAP plots: each training row's fold-fitted columns as
+        it had them as a validation row; the test rows' from the first fold."""
+        extra = self.fold_features
+        if extra is None:
+            return self.features
+        return FeatureSet(
+            sp.hstack([self.features.X_train, extra.validation_view(fold)], format="csr"),
+            sp.hstack([self.features.X_test, extra.test[0]], format="csr"),
+            self.features.names + extra.names,
+        )
+
+
+def cluster_methods(spec: CompetitionSpec, options: RunOptions) -> tuple[str, ...]:
+    """The cluster methods the run uses; a ConfigError names a bad ``--clusters`` value."""
+    if options.clusters == "auto":
+        return spec.default_clusters
+    if options.clusters == "none":
+        return ()
+    methods = tuple(m.strip() for m in options.clusters.split(",") if m.strip())
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods or len(set(methods)) != len(methods):
+        raise ConfigError(
+            f"--clusters must be auto, none, or methods among {', '.join(METHODS)} joined by "
+            f"commas, got {options.clusters!r}"
+        )
+    if spec.cluster_view is None:
+        raise ConfigError(f"--clusters: {spec.name} declares no view to cluster its rows on")
+    return methods
+
+
+def uses_target_encoding(spec: CompetitionSpec, options: RunOptions) -> bool:
+    if options.target_encoding == "auto":
+        return spec.default_target_encoding
+    if options.target_encoding == "on" and spec.categoricals is None:
+        raise ConfigError(
+            f"--target-encoding on: {spec.name} declares no high-cardinality categoricals"
+        )
+    return options.target_encoding == "on"
+
+
+def check_options(spec: CompetitionSpec, options: RunOptions) -> None:
+    """Fail before any work on a bad feature option."""
+    cluster_methods(spec, options)
+    uses_target_encoding(spec, options)
+    if options.target_encoding not in ("auto", "on", "off"):
+        raise ConfigError(
+            f"--target-encoding must be auto, on or off, got {options.target_encoding!r}"
+        )
+    if not 2 <= options.cluster_k <= MAX_CLUSTERS:
+        raise ConfigError(
+            f"--cluster-k must be between 2 and {MAX_CLUSTERS}, got {options.cluster_k}"
+        )
+
+
+def input_fingerprint(dataset_key: str) -> str:
+    """The store's input key: the data's own fingerprint plus the source code of the packages
+    that load and build features, so edited code never serves stale matrices."""
+    return fingerprint(dataset_key, source_fingerprint(competitions, features))
+
+
+def featurize(
+    spec: CompetitionSpec,
+    options: RunOptions,
+    dataset: Dataset,
+    inputs: str,
+    fold: np.ndarray,
+    area: Path,
+) -> Featurized:
+    """Build (or read from the cache) the run's shared and fold-fitted features."""
+    store = FeatureStore(area / CACHE if options.cache else None)
+    started = time.perf_counter()
+    shared, hit = store.get(
+        CacheKey(spec.name, "features", inputs), lambda: spec.build_features(dataset), FeatureSet
+    )
+    _log_built("Features", shared.n_features, hit, time.perf_counter() - started)
+    parts: list[FoldFeatures] = []
+    folds_key = fingerprint(fold, dataset.y)
+    methods = cluster_methods(spec, options)
+    if methods:
+        view = spec.cluster_view
+        assert view is not None
+        where = (
+            "fitted once on train and test rows together (--transductive-clusters; no labels)"
+            if options.transductive_clusters
+            else "fitted inside each fold on its training rows"
+        )
+        params = {
+            "view": view.describe(), "methods": list(methods), "k": options.cluster_k,
+            "transductive": options.transductive_clusters, "seed": options.seed,
+        }  # fmt: skip
+        t0 = time.perf_counter()
+        clusters, hit = store.get(
+            CacheKey(spec.name, "clusters", inputs, params, folds_key),
+            lambda: cluster_features(
+                shared,
+                view,
+                fold,
+                methods=methods,
+                k=options.cluster_k,
+                transductive=options.transductive_clusters,
+                seed=options.seed,
+                progress=options.progress,
+            ),  # fmt: skip
+            FoldFeatures,
+        )
+        log.info(
+            "Cluster features: %s with K=%d on %s, %s", "+".join(methods), options.cluster_k,
+            view.describe(), where,
+        )  # fmt: skip
+        _log_built("Cluster features", len(clusters.names), hit, time.perf_counter() - t0)
+        parts.append(clusters)
+    if uses_target_encoding(spec, options):
+        assert spec.categoricals is not None
+        cat_train, cat_test = spec.categoricals(dataset)
+        params = {"columns": list(cat_train.columns), "seed": options.seed}
+        t0 = time.perf_counter()
+        encodings, hit = store.get(
+            CacheKey(spec.name, "target_encoding", inputs, params, folds_key),
+            lambda: target_encodings(
+                cat_train,
+                cat_test,
+                dataset.y,
+                fold,
+                classes=dataset.classes,
+                seed=options.seed,
+                progress=options.progress,
+            ),  # fmt: skip
+            FoldFeatures,
+        )
+        log.info(
+            "Target encoding of %s, out of fold within each training fold",
+            ", ".join(cat_train.columns),
+        )
+        _log_built("Target encodings", len(encodings.names), hit, time.perf_counter() - t0)
+        parts.append(encodings)
+    return Featurized(shared, FoldFeatures.concat(parts), time.perf_counter() - started)
+
+
+def _log_built(what: str, columns: int, hit: bool, seconds: float) -> None:
+    log.info(
+        "%s: %s columns %s in %.1f s", what, f"{columns:,}",
+        "read from the feature cache" if hit else "built", seconds,
+    )  # fmt: skip
