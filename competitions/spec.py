@@ -43,7 +43,7 @@ class Dataset:
 
     train: pd.DataFrame
     test: pd.DataFrame
-    y: np.ndarray
+    y: np.ndarray  # empty, with no classes, for an unlabelled (segmentation) data set
     classes: tuple[str, ...]
     source: str
     synthetic: bool = False
@@ -55,7 +55,8 @@ class Dataset:
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if len(self.y) != len(self.train):
+        unlabelled = len(self.y) == 0 and not self.classes  # a segmentation data set
+        if len(self.y) != len(self.train) and not unlabelled:
             raise ValueError(f"{len(self.y)} labels for {len(self.train)} training rows")
         if not self.train.index.is_unique or not self.test.index.is_unique:
             raise ValueError("train and test IDs must be unique")
@@ -74,12 +75,41 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question a segmentation answers with a bar chart and one sentence: which cluster holds
+    the most of something, e.g. "the most usage (events) by women aged 27-32".
+
+    ``per_cluster(profile, labels)`` returns the measure per cluster label (a Series indexed by
+    cluster); ``measure`` names it in the sentence and on the chart's axis.
+    """
+
+    text: str
+    measure: str
+    per_cluster: Callable[[pd.DataFrame, np.ndarray], pd.Series]
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """How a competition's rows are segmented.
+
+    ``build(dataset)`` returns the matrix that is clustered (one row per ``dataset.train`` row,
+    already scaled; ``X_test`` has no rows) and a readable profile frame with the same rows:
+    its numeric columns are averaged per cluster, its text or categorical columns give each
+    cluster's top categories, both with a lift against the whole population.
+    """
+
+    build: Callable[[Dataset], tuple[FeatureSet, pd.DataFrame]]
+    k_range: tuple[int, int] = (2, 10)
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
 class CompetitionSpec:
     """Everything podium needs to know about one competition. Nothing here trains a model."""
 
     name: str
     title: str
-    task: Task
+    task: Task | Literal["segmentation"]
     target: str
     id_column: str
     metric: str
@@ -106,3 +136,6 @@ class CompetitionSpec:
     # High-cardinality categoricals for out-of-fold target encoding: (train, test) frames.
     categoricals: Callable[[Dataset], tuple[pd.DataFrame, pd.DataFrame]] | None = None
     default_target_encoding: bool = False
+    # Unsupervised segmentation of the rows: the whole task of a "segmentation" competition,
+    # and an extra view (``--segment``) of a supervised one.
+    segmentation: Segmentation | None = None

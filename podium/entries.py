@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from competitions.spec import CompetitionSpec, Dataset
 from features.base import FeatureSet, FoldFeatures
 from models import MODELS, Model, make_model
-from models.base import OutOfTime, deadline, is_tunable
+from models.base import OutOfTime, Task, deadline, is_tunable
 from models.decision import TunedDecision
 from podium.cv import CVResult, FoldCheckpoint, cross_validate, explain
 from podium.hashing import fingerprint
@@ -125,6 +125,13 @@ class EntryRunner:
 
     # Building models.
 
+    @property
+    def task(self) -> Task:
+        task = self.spec.task
+        if task == "segmentation":
+            raise ValueError(f"{self.spec.name} is a segmentation competition: it fits no models")
+        return task
+
     def _fixed_params(self, name: str) -> dict[str, Any]:
         params = dict(self.spec.model_params.get(name, {}))
         if self.options.class_weight != "auto":
@@ -135,7 +142,7 @@ class EntryRunner:
         return partial(
             make_model,
             name,
-            task=self.spec.task,
+            task=self.task,
             n_classes=len(self.dataset.classes),
             seed=self.options.seed,
             **{**self._fixed_params(name), **params},
@@ -185,7 +192,7 @@ class EntryRunner:
         score = partial(_signed, self.metric.func, sign)  # picklable, for fold checkpoints
         make = partial(
             TunedDecision,
-            task=self.spec.task,
+            task=self.task,
             n_classes=len(self.dataset.classes),
             seed=self.options.seed,
             base=self._maker(model_name, **tuned_params),

@@ -19,7 +19,8 @@ from sklearn import metrics as skm
 
 from podium.registry import Registry
 
-Needs = Literal["proba", "label"]
+# "clusters": an unsupervised score of cluster labels (y_pred) on the clustered matrix (y_true).
+Needs = Literal["proba", "label", "clusters"]
 
 # Probabilities are clipped this far from 0 and 1 before a log loss, as Kaggle does.
 LOG_LOSS_EPS = 1e-15
@@ -121,6 +122,23 @@ register_metric(
     Metric(
         "f1_macro", _f1_macro, True, "label", "F1 averaged over classes with equal weight (macro)"
     )
+)
+
+
+def _silhouette(X: np.ndarray, labels: np.ndarray) -> float:
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    return float(skm.silhouette_score(X, labels))
+
+
+register_metric(
+    Metric(
+        "silhouette",
+        _silhouette,
+        True,
+        "clusters",
+        "mean silhouette of the rows' clusters (cohesion against separation, -1..1)",
+    )  # fmt: skip
 )
 
 

@@ -165,3 +165,37 @@ class LabelJSON:
         target = Path(path)
         write_bytes(target, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
         return target
+
+
+@dataclass(frozen=True)
+class AssignmentsCSV:
+    """A segmentation's output: ``id_column`` and the integer ``cluster`` of every row, in the
+    given ID order. ``predictions`` are the cluster labels."""
+
+    id_column: str
+    filename: str = "assignments.csv"
+
+    def build(self, ids: Sequence[str], predictions: np.ndarray) -> pd.DataFrame:
+        labels = np.asarray(predictions)
+        if labels.ndim != 1 or len(labels) != len(ids):
+            raise SubmissionError(
+                f"{self.filename}: {labels.shape} cluster labels for {len(ids)} rows"
+            )
+        return pd.DataFrame({self.id_column: [str(i) for i in ids], "cluster": labels})
+
+    def validate(self, frame: pd.DataFrame, expected_ids: Sequence[str]) -> None:
+        problems = id_problems(set(frame[self.id_column]), expected_ids)
+        if frame[self.id_column].duplicated().any():
+            problems.append("duplicate IDs")
+        if not pd.api.types.is_integer_dtype(frame["cluster"]) or (frame["cluster"] < 0).any():
+            problems.append("cluster labels must be non-negative integers")
+        if problems:
+            raise SubmissionError(f"{self.filename} is invalid: " + "; ".join(problems))
+
+    def write(
+        self, path: str | os.PathLike[str], ids: Sequence[str], predictions: np.ndarray
+    ) -> Path:
+        frame = self.build(ids, predictions)
+        self.validate(frame, ids)
+        write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        return Path(path)
