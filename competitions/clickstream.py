@@ -251,8 +251,18 @@ SPEC = CompetitionSpec(
     tune_decision=True,
     # Users' session aggregates and habits, log-scaled and standardised.
     cluster_view=ClusterView(
-        ("age", "page_views:", "session_duration:", "events:", "tod=", "dow=", "device_type=",
-         "browser=", "operating_system="),
-        kind="scaled", components=10,
+        (
+            "age",
+            "page_views:",
+            "session_duration:",
+            "events:",
+            "tod=",
+            "dow=",
+            "device_type=",
+            "browser=",
+            "operating_system=",
+        ),
+        kind="scaled",
+        components=10,
     ),  # fmt: skip
 )

@@ -86,6 +86,8 @@ class Question:
     text: str
     measure: str
     per_cluster: Callable[[pd.DataFrame, np.ndarray], pd.Series]
+    # Whether the measure adds up over clusters (events do; distinct counts do not).
+    additive: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Segmentation:
     build: Callable[[Dataset], tuple[FeatureSet, pd.DataFrame]]
     k_range: tuple[int, int] = (2, 10)
     questions: tuple[Question, ...] = ()
+    # Methods of podium.segment: kmeans, gmm, pca+kmeans, tsne+gmm.
+    methods: tuple[str, ...] = ("kmeans", "gmm")
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,22 @@ and (1, 1) mean "no location".
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.preprocessing import MaxAbsScaler
 
 from competitions import talkingdata_features
-from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
+from competitions.spec import (
+    CompetitionSpec,
+    DataFile,
+    Dataset,
+    Question,
+    Segmentation,
+    SyntheticScale,
+)
 from competitions.tables import (
     Column,
     common_folder,
@@ -244,6 +252,63 @@ def categoricals(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame(dataset.train), frame(dataset.test)
 
 
+def segmentation_inputs(dataset: Dataset) -> tuple[FeatureSet, pd.DataFrame]:
+    """The labelled devices' feature matrix (max-abs scaled, so counts do not outweigh the
+    one-hot columns) and their profile: group, gender, age group, events, brand and model."""
+    features = talkingdata_features.build(dataset)
+    X = MaxAbsScaler().fit_transform(features.X_train).astype(np.float32)
+    train = dataset.train
+    groups = pd.Series(np.asarray(GROUPS)[dataset.y], index=train.index)
+    events = dataset.tables["events"].groupby("device_id").size()
+    profile = pd.DataFrame(
+        {
+            "group": groups,
+            "gender": groups.str[0],
+            "events": events.reindex(train.index, fill_value=0).astype(float),
+            "brand": train["phone_brand"],
+            "model": train["phone_brand"] + " " + train["device_model"],
+        },
+        index=train.index,
+    )
+    return FeatureSet(X, X[:0], features.names), profile
+
+
+def _events_of(groups: tuple[str, ...]) -> Callable[[pd.DataFrame, np.ndarray], pd.Series]:
+    def per_cluster(profile: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+        mask = profile["group"].isin(groups).to_numpy()
+        return pd.Series(profile["events"].to_numpy()[mask]).groupby(labels[mask]).sum()
+
+    return per_cluster
+
+
+def _variety_of(groups: tuple[str, ...]) -> Callable[[pd.DataFrame, np.ndarray], pd.Series]:
+    def per_cluster(profile: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+        mask = profile["group"].isin(groups).to_numpy()
+        return pd.Series(profile["model"].to_numpy()[mask]).groupby(labels[mask]).nunique()
+
+    return per_cluster
+
+
+SEGMENTATION = Segmentation(
+    build=segmentation_inputs,
+    k_range=(4, 10),
+    methods=("pca+kmeans", "tsne+gmm"),
+    questions=(
+        Question(
+            "Which cluster contains the most usage by females aged 27-32 (F27-28, F29-32)?",
+            "events",
+            _events_of(("F27-28", "F29-32")),
+        ),
+        Question(
+            "Which cluster contains the most device variety by males aged 29-38 (M29-31, M32-38)?",
+            "distinct phone models (brand + model)",
+            _variety_of(("M29-31", "M32-38")),
+            additive=False,
+        ),
+    ),
+)
+
+
 def subsets(dataset: Dataset) -> dict[str, np.ndarray]:
     """Devices with and without events are two populations; each gets its own CV score."""
     has_events = dataset.train.index.isin(dataset.tables["events"]["device_id"])
@@ -280,4 +345,5 @@ SPEC = CompetitionSpec(
     # Devices' app and app-category bags with their brand, reduced by TruncatedSVD.
     cluster_view=ClusterView(("app=", "app_label=", "brand="), kind="svd", components=20),
     categoricals=categoricals,
+    segmentation=SEGMENTATION,
 )

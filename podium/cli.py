@@ -147,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(e.g. TalkingData's device model); auto: the competition's choice (default: auto)",
     )  # fmt: skip
     parser.add_argument(
+        "--segment", action="store_true",
+        help="cluster the training rows instead of predicting: K chosen by silhouette (KMeans) "
+        "or BIC (GMM), profiles, views and assignments.csv; talkingdata answers its demographic "
+        "questions (segmentation competitions such as taobao and statso always segment)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-cache", action="store_true",
         help="build every feature matrix afresh instead of using the feature cache in "
         "runs/<comp>/.cache/ (or --out DIR/.cache/)",
@@ -246,6 +252,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         cluster_k=args.cluster_k,
         transductive_clusters=args.transductive_clusters,
         target_encoding=args.target_encoding,
+        segment=args.segment,
     )
 
 
@@ -345,6 +352,8 @@ def present(result: RunResult) -> str:
             f"{study['trials_this_run']} this run), best trial {study['best_trial']}: "
             + ", ".join(f"{k}={_short(v)}" for k, v in study["best_params"].items())
         )
+    if result.notes:
+        lines += ["", *result.notes, ""]
     if result.synthetic:
         lines.append(
             "Note: this run used synthetic data; its scores say nothing about the real competition."

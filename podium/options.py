@@ -42,6 +42,8 @@ class RunOptions:
     transductive_clusters: bool = False
     # Out-of-fold target encoding of the competition's high-cardinality categoricals.
     target_encoding: Literal["auto", "on", "off"] = "auto"
+    # Cluster the training rows instead of predicting (segmentation competitions always do).
+    segment: bool = False
 
     @property
     def tuning(self) -> bool:

@@ -118,3 +118,62 @@ def shap_beeswarm(
     ax.set_yticks(range(len(order)), [names[j] for j in order])
     ax.set(title=title, xlabel="SHAP value (log-odds); colour: feature value, low blue, high red")
     return _png(fig)
+
+
+# Segmentation.
+
+
+def k_scan(scans: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
+    """Per method, silhouette against K, with inertia (elbow) or BIC on a second axis."""
+    fig, axes = plt.subplots(1, len(scans), figsize=(5 * len(scans), 3.6), squeeze=False)
+    for ax, (method, table) in zip(axes[0], scans, strict=True):
+        ax.errorbar(table["k"], table["silhouette"], yerr=table["silhouette_std"], marker="o")
+        ax.set(title=method, xlabel="K", ylabel="silhouette")
+        other = "inertia" if table["inertia"].notna().any() else "bic"
+        if table[other].notna().any():
+            twin = ax.twinx()
+            twin.plot(table["k"], table[other], color="grey", linestyle="--", marker=".")
+            twin.set_ylabel(f"{other} (dashed)")
+    return _png(fig)
+
+
+def scatter_2d(coords: np.ndarray, labels: np.ndarray, title: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(6, 5))
+    points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, s=4, cmap="tab10", alpha=0.6)
+    ax.legend(*points.legend_elements(), title="cluster", fontsize=7, loc="best")
+    ax.set(title=title, xticks=[], yticks=[])
+    return _png(fig)
+
+
+def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
+    """One bar chart per cluster: its size, and the numeric columns whose mean departs most
+    from the population's (lift - 1)."""
+    lifts = table[[c for c in table.columns if c.endswith(" lift")]]
+    n = len(table)
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True
+    )
+    for ax, (cluster, row) in zip(axes.ravel(), lifts.iterrows(), strict=False):
+        change = (row - 1).dropna()
+        change = change.reindex(change.abs().sort_values(ascending=False).index[:top])[::-1]
+        colours = ["#2a7" if v > 0 else "#c44" for v in change]
+        ax.barh([c.removesuffix(" lift") for c in change.index], change.to_numpy(), color=colours)
+        ax.axvline(0, color="grey", linewidth=0.8)
+        ax.set_title(f"cluster {cluster}: {int(table.loc[cluster, 'size']):,} rows", fontsize=9)
+        ax.set_xlabel("lift - 1 (mean against population)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    return _png(fig)
+
+
+def question_bars(values: pd.Series, title: str, measure: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    best = values.idxmax()
+    colours = ["#2a7" if c == best else "#9ab" for c in values.index]
+    ax.bar([str(c) for c in values.index], values.to_numpy(), color=colours)
+    ax.set(title=title, xlabel="cluster", ylabel=measure)
+    ax.title.set_fontsize(9)
+    return _png(fig)

@@ -119,3 +119,39 @@ def _key_values(values: Mapping[str, object]) -> str:
 def _img(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
+
+
+def render_segmentation(
+    title: str,
+    summary: Sequence[str],
+    leaderboard: pd.DataFrame,
+    sections: Sequence[tuple[str, Sequence[str | bytes]]],
+    details: Mapping[str, object],
+) -> str:
+    """A segmentation run's report: the summary lines, the leaderboard, then titled sections
+    of HTML fragments (str) and images (PNG bytes)."""
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    parts += [f"<p>{html.escape(line)}</p>" for line in summary]
+    parts += ["<h2>Leaderboard (silhouette, higher is better)</h2>"]
+    parts.append(_leaderboard_table(leaderboard))
+    for heading, items in sections:
+        parts.append(f"<h2>{html.escape(heading)}</h2>")
+        for item in items:
+            parts.append(_img(item, heading) if isinstance(item, bytes) else item)
+    parts += ["<h2>Data, options and timings</h2>", _key_values(details)]
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body>\n{body}\n</body></html>\n"
+    )
+
+
+def frame_table(frame: pd.DataFrame) -> str:
+    """A data frame as an HTML table (index first), numbers to 4 decimals."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [frame.index.name or "", *frame])
+    rows = []
+    for index, row in frame.iterrows():
+        cells = "".join(f"<td>{_cell(v)}</td>" for v in row)
+        rows.append(f"<tr><td>{html.escape(str(index))}</td>{cells}</tr>")
+    return f"<div style='overflow-x: auto'><table><tr>{head}</tr>{''.join(rows)}</table></div>"

@@ -37,6 +37,7 @@ from podium.hashing import file_fingerprint, fingerprint, frame_fingerprint
 from podium.leaderboard import build_leaderboard, to_markdown
 from podium.metrics import confusion, get_metric, per_class_f1
 from podium.options import MAX_FOLDS, RunOptions
+from podium.segment_run import run_segmentation
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class RunResult:
     confusion: pd.DataFrame | None = None
     report: Path | None = None
     tuning: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # segmentation: the choices of K and the questions' answers
 
 
 def validate_options(options: RunOptions) -> CompetitionSpec:
@@ -107,6 +109,8 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
             raise ConfigError(f"--resume {options.run_id}: no interrupted run at {stage}")
     if options.data_dir is not None and not options.data_dir.is_dir():
         raise ConfigError(f"--data-dir {str(options.data_dir)!r} is not a folder")
+    if options.segment and spec.segmentation is None:
+        raise ConfigError(f"--segment: {spec.name} declares no segmentation")
     check_options(spec, options)
     return spec
 
@@ -168,6 +172,9 @@ def run(
             f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
         )  # fmt: skip
 
+        if spec.task == "segmentation" or options.segment:
+            # Returning inside the block still renames the staging folder into place.
+            return _segmentation_run(spec, dataset, stage, resolved, area / run_id, budget)
         fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
         featurized = featurize(spec, options, dataset, input_fingerprint(data_key), fold, area)
         features, feature_seconds = featurized.features, featurized.seconds
@@ -288,6 +295,39 @@ def run(
         confusion=matrix,
         tuning=tuning,
     )
+
+
+def _segmentation_run(
+    spec: CompetitionSpec,
+    dataset: Dataset,
+    stage: Path,
+    resolved: dict,
+    run_dir: Path,
+    budget: Budget,
+) -> RunResult:
+    outcome = run_segmentation(spec, dataset, stage, resolved)
+    board = outcome.leaderboard
+    summary = {
+        "competition": spec.name,
+        "data_source": dataset.source,
+        "synthetic": dataset.synthetic,
+        "train_rows": len(dataset.train),
+        "n_features": outcome.n_features,
+        "feature_seconds": round(outcome.feature_seconds, 3),
+        "metric": "silhouette",
+        "metric_direction": "maximize",
+        "shipped": str(board.loc[board["shipped"], "model"].iloc[0]),
+        "notes": outcome.lines,
+        "total_seconds": round(time.monotonic() - budget.started, 3),
+    }
+    write_text(stage / "run.json", _json(summary))
+    return RunResult(
+        run_dir=run_dir, leaderboard=board, submission=run_dir / outcome.assignments.name,
+        dataset_source=dataset.source, synthetic=dataset.synthetic,
+        n_features=outcome.n_features, feature_seconds=outcome.feature_seconds,
+        oracle_score=None, report=run_dir / "report.html" if resolved["report"] else None,
+        notes=tuple(outcome.lines),
+    )  # fmt: skip
 
 
 def run_area(spec: CompetitionSpec, options: RunOptions) -> Path:

@@ -1,0 +1,208 @@
+"""A segmentation run: build the matrix, cluster (:mod:`podium.segment`), profile, answer the
+competition's questions, and write the run folder's files.
+
+Files, besides ``options.json`` and ``run.json``:
+
+* ``leaderboard.csv`` / ``.md``: one row per method and K, best silhouette first, with inertia
+  or BIC, ``chosen`` (the method's K) and ``shipped`` (the clustering in ``assignments.csv``);
+* ``assignments.csv``: the shipped clustering of every row; ``assignments_<method>.csv`` for
+  each method's chosen K (the t-SNE method covers its sample only);
+* ``profile_<method>.csv`` / ``.md``: size, share, numeric means with lifts, top categories;
+* ``answers.json``: each question's answer per method;
+* PNGs: ``k_scan.png``, ``pca_<method>.png``, ``tsne_<method>.png``, ``clusters_<method>.png``,
+  ``question_<n>_<method>.png``; and ``report.html`` with all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from competitions.spec import CompetitionSpec, Dataset, Question
+from podium import plots
+from podium.atomic import write_bytes, write_text
+from podium.report import frame_table, render_segmentation
+from podium.segment import MethodResult, SegmentationResult, profile_table, segment
+from submissions.formats import AssignmentsCSV
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SegmentOutcome:
+    leaderboard: pd.DataFrame
+    assignments: Path
+    n_features: int
+    feature_seconds: float
+    lines: list[str]  # the choices and answers, for the summary
+
+
+def run_segmentation(
+    spec: CompetitionSpec, dataset: Dataset, stage: Path, options: dict[str, Any]
+) -> SegmentOutcome:
+    """Segment ``dataset.train`` as ``spec.segmentation`` declares; write into ``stage``."""
+    plan = spec.segmentation
+    assert plan is not None
+    started = time.perf_counter()
+    matrix, profile = plan.build(dataset)
+    feature_seconds = time.perf_counter() - started
+    log.info(
+        "Segmentation matrix: %s rows x %s columns built in %.1f s",
+        f"{matrix.X_train.shape[0]:,}", f"{matrix.n_features:,}", feature_seconds,
+    )  # fmt: skip
+    result = segment(
+        matrix.X_train, plan.methods, plan.k_range, seed=int(options["seed"]),
+        progress=bool(options["progress"]),
+    )  # fmt: skip
+    board = leaderboard(result)
+    ids = dataset.train_ids
+    fmt = spec.submission if isinstance(spec.submission, AssignmentsCSV) else None
+    fmt = fmt or AssignmentsCSV(id_column=spec.id_column)
+    assignments = fmt.write(stage / fmt.filename, ids, result.shipped.chosen.labels)
+    lines = [m.reason for m in result.methods]
+    lines.append(f"Shipped (assignments.csv): {result.shipped.chosen.name}")
+    sections: list[tuple[str, list[str | bytes]]] = []
+    answers: dict[str, list[dict[str, Any]]] = {}
+    for method in result.methods:
+        chosen = method.chosen
+        rows = method.rows
+        labelled = pd.DataFrame({fmt.id_column: [ids[i] for i in rows], "cluster": chosen.labels})
+        write_text(stage / f"assignments_{_slug(method.method)}.csv", labelled.to_csv(index=False))
+        table = profile_table(profile.iloc[rows], chosen.labels)
+        table.to_csv(stage / f"profile_{_slug(method.method)}.csv", float_format="%.6g")
+        write_text(stage / f"profile_{_slug(method.method)}.md", _markdown(table))
+        images = _method_images(stage, result, method, table)
+        found = [
+            _answer(stage, q, i, method, profile.iloc[rows])
+            for i, q in enumerate(plan.questions, start=1)
+        ]
+        answers[method.method] = [a for a, _ in found]
+        lines += [a["sentence"] for a, _ in found]
+        note = (
+            f"<p>{method.reason}. Rows: {len(rows):,}"
+            + (" (the t-SNE sample)." if len(rows) < len(ids) else ".")
+            + "</p>"
+        )
+        sections.append((f"{method.method}, K={chosen.k}", [note, frame_table(table), *images]))
+        for answer, image in found:
+            sections[-1][1].extend([f"<p><b>{answer['sentence']}</b></p>", image])
+    if answers and plan.questions:
+        write_text(stage / "answers.json", json.dumps(answers, indent=2) + "\n")
+    scan = plots.k_scan([(m.method, _scan_table(m)) for m in result.methods])
+    write_bytes(stage / "k_scan.png", scan)
+    sections.insert(0, ("Choosing K", [scan]))
+    board.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
+    write_text(stage / "leaderboard.md", _markdown(board.set_index("rank")))
+    if options.get("report", True):
+        details = {
+            "data": dataset.source, "rows": f"{len(ids):,}", "matrix columns": matrix.n_features,
+            **{k: v for k, v in options.items() if v is not None},
+            "matrix seconds": round(feature_seconds, 2),
+        }  # fmt: skip
+        page = render_segmentation(f"podium: {spec.title}", lines, board, sections, details)
+        write_text(stage / "report.html", page)
+    return SegmentOutcome(board, assignments, matrix.n_features, feature_seconds, lines)
+
+
+def leaderboard(result: SegmentationResult) -> pd.DataFrame:
+    """Every method and K as a leaderboard row, best silhouette first."""
+    rows = []
+    for method in result.methods:
+        for c in method.candidates:
+            rows.append(
+                {
+                    "model": c.name, "kind": method.method, "tuned": False, "trials": 0,
+                    "metric": "silhouette", "cv_mean": c.silhouette, "cv_std": c.silhouette_std,
+                    "fit_seconds": c.seconds, "predict_seconds": 0.0, "oof_score": c.silhouette,
+                    "k": c.k, "inertia": c.inertia, "bic": c.bic,
+                    "rows": len(method.rows), "chosen": c is method.chosen,
+                    "shipped": c is result.shipped.chosen,
+                }
+            )  # fmt: skip
+    board = pd.DataFrame(rows).sort_values("cv_mean", ascending=False, kind="stable")
+    board.insert(0, "rank", np.arange(1, len(board) + 1))
+    return board.reset_index(drop=True)
+
+
+def _scan_table(method: MethodResult) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "k": [c.k for c in method.candidates],
+            "silhouette": [c.silhouette for c in method.candidates],
+            "silhouette_std": [c.silhouette_std for c in method.candidates],
+            "inertia": [c.inertia for c in method.candidates],
+            "bic": [c.bic for c in method.candidates],
+        },
+        dtype=float,
+    )
+
+
+def _method_images(
+    stage: Path, result: SegmentationResult, method: MethodResult, table: pd.DataFrame
+) -> list[str | bytes]:
+    slug = _slug(method.method)
+    labels = np.full(len(result.pca), -1)
+    labels[method.rows] = method.chosen.labels
+    images: dict[str, bytes] = {}
+    if len(method.rows) == len(result.pca):
+        images[f"pca_{slug}.png"] = plots.scatter_2d(
+            result.pca, labels, f"{method.method}, K={method.chosen.k}: 2-D PCA"
+        )
+    images[f"tsne_{slug}.png"] = plots.scatter_2d(
+        result.tsne, labels[result.tsne_rows],
+        f"{method.method}, K={method.chosen.k}: t-SNE of {len(result.tsne_rows):,} sampled rows",
+    )  # fmt: skip
+    images[f"clusters_{slug}.png"] = plots.cluster_lifts(table)
+    for name, png in images.items():
+        write_bytes(stage / name, png)
+    return list(images.values())
+
+
+def _answer(
+    stage: Path, question: Question, number: int, method: MethodResult, profile: pd.DataFrame
+) -> tuple[dict[str, Any], bytes]:
+    values = question.per_cluster(profile, method.chosen.labels)
+    values = values.reindex(range(method.chosen.k), fill_value=0).astype(float)
+    best = int(values.to_numpy().argmax())
+    total = float(values.sum())
+    share = values[best] / total if total else float("nan")
+    of_total = f" ({share:.0%} of {total:,.0f} over all clusters)" if question.additive else ""
+    sentence = (
+        f"{question.text} With {method.method} (K={method.chosen.k}): cluster {best}, with "
+        f"{values[best]:,.0f} {question.measure}{of_total}."
+    )
+    png = plots.question_bars(values, question.text, question.measure)
+    write_bytes(stage / f"question_{number}_{_slug(method.method)}.png", png)
+    answer = {
+        "question": question.text, "method": method.method, "k": method.chosen.k,
+        "cluster": best, "value": float(values[best]),
+        "share": share if question.additive else None,
+        "per_cluster": {str(k): float(v) for k, v in values.items()}, "sentence": sentence,
+    }  # fmt: skip
+    return answer, png
+
+
+def _slug(method: str) -> str:
+    return method.replace("+", "_")
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    columns = [str(frame.index.name or ""), *map(str, frame.columns)]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for index, row in frame.iterrows():
+        cells = [_fmt(v) for v in row]
+        lines.append("| " + " | ".join([str(index), *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else f"{value:.4g}"
+    return str(value)
