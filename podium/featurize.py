@@ -24,7 +24,7 @@ from features.clusters import METHODS, cluster_features
 from features.store import CacheKey, FeatureStore
 from features.target_encoding import target_encodings
 from podium.errors import ConfigError
-from podium.hashing import fingerprint, source_fingerprint
+from podium.hashing import file_fingerprint, fingerprint
 from podium.options import RunOptions
 
 log = logging.getLogger(__name__)
@@ -99,22 +99,37 @@ def check_options(spec: CompetitionSpec, options: RunOptions) -> None:
         )
 
 
-def input_fingerprint(dataset_key: str) -> str:
-    """The store's input key: the data's own fingerprint plus the source code of the packages
-    that load and build features, so edited code never serves stale matrices."""
-    return fingerprint(dataset_key, source_fingerprint(competitions, features))
+# Modules of competitions/ that every loader uses; a competition's own modules are the ones
+# whose names start with its name (talkingdata.py, talkingdata_features.py, ...).
+SHARED_LOADING = ("spec.py", "tables.py", "files.py")
+
+
+def input_fingerprint(spec: CompetitionSpec, dataset_key: str) -> str:
+    """The store's input key: the data's own fingerprint plus the source code that loads the
+    competition and builds its features (``features/``, the shared loading modules and the
+    competition's own modules), so edited code never serves stale matrices while an edit to
+    another competition keeps this one's cache."""
+    comp_dir = Path(competitions.__file__).parent
+    code = [
+        *sorted(Path(features.__file__).parent.rglob("*.py")),
+        *(comp_dir / name for name in SHARED_LOADING),
+        *sorted(comp_dir.glob(f"{spec.name}*.py")),
+    ]
+    return fingerprint(dataset_key, file_fingerprint(code))
 
 
 def featurize(
     spec: CompetitionSpec,
     options: RunOptions,
     dataset: Dataset,
-    inputs: str,
+    data_key: str,
     fold: np.ndarray,
     area: Path,
 ) -> Featurized:
-    """Build (or read from the cache) the run's shared and fold-fitted features."""
+    """Build (or read from the cache) the run's shared and fold-fitted features; ``data_key``
+    fingerprints the data (the files' bytes, or the synthetic sample's recipe)."""
     store = FeatureStore(area / CACHE if options.cache else None)
+    inputs = input_fingerprint(spec, data_key)
     started = time.perf_counter()
     shared, hit = store.get(
         CacheKey(spec.name, "features", inputs), lambda: spec.build_features(dataset), FeatureSet

@@ -1,4 +1,4 @@
-"""Content hashes of arrays, sparse matrices, JSON-able values, frames, files and source code."""
+"""Content hashes of arrays, sparse matrices, JSON-able values, frames and files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -42,18 +41,6 @@ def file_fingerprint(paths: Iterable[Path]) -> str:
                 digest.update(chunk)
         digest.update(b"\x00")
     return digest.hexdigest()
-
-
-def source_fingerprint(*packages: ModuleType) -> str:
-    """A hash of the Python source of packages, so results cached by code that has since
-    changed are never served."""
-    files = [
-        path
-        for package in packages
-        for root in package.__path__
-        for path in sorted(Path(root).rglob("*.py"))
-    ]
-    return file_fingerprint(files) if files else fingerprint([p.name for p in packages])
 
 
 def frame_fingerprint(*frames: pd.DataFrame) -> str:

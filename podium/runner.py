@@ -31,7 +31,7 @@ from podium.artifacts import write_explanations, write_predictions, write_report
 from podium.atomic import write_text
 from podium.entries import Budget, EntryRunner
 from podium.errors import ConfigError
-from podium.featurize import check_options, featurize, input_fingerprint
+from podium.featurize import check_options, featurize
 from podium.folds import make_folds
 from podium.hashing import file_fingerprint, fingerprint, frame_fingerprint
 from podium.leaderboard import build_leaderboard, to_markdown
@@ -176,7 +176,7 @@ def run(
             # Returning inside the block still renames the staging folder into place.
             return _segmentation_run(spec, dataset, stage, resolved, area / run_id, budget)
         fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
-        featurized = featurize(spec, options, dataset, input_fingerprint(data_key), fold, area)
+        featurized = featurize(spec, options, dataset, data_key, fold, area)
         features, feature_seconds = featurized.features, featurized.seconds
         if budget.seconds is not None and budget.left() <= 0:
             raise ConfigError(

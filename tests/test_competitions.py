@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import podium.segment
 from competitions import COMPETITIONS
 from podium.options import RunOptions
 from podium.runner import run
@@ -13,6 +14,7 @@ from podium.runner import run
 @pytest.mark.parametrize("name", COMPETITIONS.names())
 def test_synthetic_run_is_complete_and_reproducible(tmp_path, monkeypatch, name):
     monkeypatch.chdir(tmp_path)  # no data/<name>/ here: the synthetic sample is used
+    monkeypatch.setattr(podium.segment, "TSNE_ROWS", 300)  # the t-SNE view, kept quick
     spec = COMPETITIONS.get(name)
     submissions = []
     for attempt in ("a", "b"):
@@ -25,7 +27,8 @@ def test_synthetic_run_is_complete_and_reproducible(tmp_path, monkeypatch, name)
         assert result.submission.name == spec.submission.filename
         submissions.append(result.submission.read_bytes())
         summary = json.loads((result.run_dir / "run.json").read_text())
-        assert summary["competition"] == name and summary["oracle_score"] is not None
+        assert summary["competition"] == name
+        assert spec.task == "segmentation" or summary["oracle_score"] is not None
         assert (result.run_dir / "report.html").exists()
         board = result.leaderboard
         assert board["metric"].eq(spec.metric).all() and board["shipped"].sum() == 1
