@@ -231,7 +231,9 @@ def _mean_of(column: str) -> Question:
     def per_cluster(profile: pd.DataFrame, labels: np.ndarray) -> pd.Series:
         return profile[column].groupby(labels).mean()
 
-    return Question(f"Which segment has the highest {column}?", f"mean {column}", per_cluster)
+    return Question(
+        f"Which segment has the highest {column}?", f"mean {column}", per_cluster, additive=False
+    )
 
 
 QUESTIONS = tuple(

@@ -152,9 +152,7 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
     n = len(table)
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True
-    )
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True)
     for ax, (cluster, row) in zip(axes.ravel(), lifts.iterrows(), strict=False):
         change = (row - 1).dropna()
         change = change.reindex(change.abs().sort_values(ascending=False).index[:top])[::-1]

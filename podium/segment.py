@@ -16,7 +16,8 @@ Methods (a :class:`~competitions.spec.Segmentation` names which it runs):
 
 Silhouettes are exact up to :data:`SILHOUETTE_ROWS` rows. Above that (they cost O(n²)) they
 are computed on three seeded samples of that many rows; the leaderboard shows their mean and
-standard deviation (zero for exact ones). Wide matrices are reduced to :data:`COMPONENTS` dimensions first.
+standard deviation (zero for exact ones). Wide matrices are reduced to :data:`COMPONENTS`
+dimensions first.
 """
 
 from __future__ import annotations

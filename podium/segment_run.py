@@ -173,10 +173,10 @@ def _answer(
     best = int(values.to_numpy().argmax())
     total = float(values.sum())
     share = values[best] / total if total else float("nan")
-    of_total = f" ({share:.0%} of {total:,.0f} over all clusters)" if question.additive else ""
+    of_total = f" ({share:.0%} of {_number(total)} over all clusters)" if question.additive else ""
     sentence = (
         f"{question.text} With {method.method} (K={method.chosen.k}): cluster {best}, with "
-        f"{values[best]:,.0f} {question.measure}{of_total}."
+        f"{_number(values[best])} {question.measure}{of_total}."
     )
     png = plots.question_bars(values, question.text, question.measure)
     write_bytes(stage / f"question_{number}_{_slug(method.method)}.png", png)
@@ -187,6 +187,11 @@ def _answer(
         "per_cluster": {str(k): float(v) for k, v in values.items()}, "sentence": sentence,
     }  # fmt: skip
     return answer, png
+
+
+def _number(value: float) -> str:
+    """Counts with thousands separators, small measures (rates, means) to 3 digits."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _slug(method: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 import podium.segment
 from competitions import talkingdata
+from podium.cli import main
 from podium.options import RunOptions
 from podium.runner import run
 from podium.segment import elbow, profile_table, segment
@@ -101,3 +102,7 @@ def test_talkingdata_segment_run_answers_its_questions(tmp_path):
     assert {"question_1_pca_kmeans.png", "question_2_tsne_gmm.png", "tsne_tsne_gmm.png"} <= files
     assert any("highest silhouette" in note for note in result.notes)
 
+
+def test_segment_needs_a_declared_segmentation(tmp_path, capsys):
+    assert main(["--comp", "hotstar", "--segment", "--out", str(tmp_path)]) == 2
+    assert "hotstar declares no segmentation" in capsys.readouterr().err
