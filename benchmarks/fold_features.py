@@ -20,8 +20,9 @@ from pathlib import Path
 from common import peak_rss_gib
 
 from competitions import get_competition
+from podium.loading import load_dataset
 from podium.options import RunOptions
-from podium.runner import load_dataset, run
+from podium.runner import run
 
 CONFIGS = {
     "shared features only": {"clusters": "none", "target_encoding": "off"},

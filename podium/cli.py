@@ -9,19 +9,15 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from competitions import COMPETITIONS
-from competitions.files import present_files
-from features.store import cache_entries
 from models import MODELS
 from podium.errors import ConfigError, PodiumError
-from podium.featurize import CACHE
-from podium.history import run_history
-from podium.metrics import get_metric
+from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
-from podium.runner import DATA_ROOT, RUNS_ROOT, Interrupted, RunResult, resume_options, run
+from podium.present import list_competitions, present, present_cache, present_history
+from podium.runner import RUNS_ROOT, Interrupted, resume_options, run
 
 EPILOG = """\
 examples:
@@ -287,143 +283,3 @@ def _split_models(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(name.strip() for name in value.split(",") if name.strip())
-
-
-def list_competitions() -> str:
-    rows = [("name", "task", "metric", "data", "title")]
-    for name in COMPETITIONS.names():
-        spec = COMPETITIONS.get(name)
-        folder = DATA_ROOT / name
-        found = present_files(folder, spec.files)
-        data = f"real ({folder}/)" if found else "synthetic (no real data found)"
-        rows.append((name, spec.task, spec.metric, data, spec.title))
-    return _table(rows)
-
-
-def present(result: RunResult) -> str:
-    board = result.leaderboard
-    metric = get_metric(str(board.iloc[0]["metric"]))
-    subsets = [c for c in board.columns if c.startswith("oof_") and c != "oof_score"]
-    subsets += [c for c in board.columns if c.startswith("f1_")]
-    tuned = bool((board["trials"] > 0).any())
-    header = (
-        "#",
-        "model",
-        f"CV {metric.name} (mean ± std)",
-        *[c.removeprefix("oof_") for c in subsets],
-        *(["trials"] if tuned else []),
-        "fit s",
-        "",
-    )
-    rows = [header]
-    for _, row in board.iterrows():
-        rows.append(
-            (
-                str(row["rank"]),
-                str(row["model"]),
-                f"{row['cv_mean']:.4f} ± {row['cv_std']:.4f}",
-                *[f"{row[c]:.4f}" for c in subsets],
-                *([str(row["trials"] or "")] if tuned else []),
-                f"{row['fit_seconds']:.1f}",
-                "shipped" if row["shipped"] else "",
-            )
-        )
-    lines = [
-        "",
-        f"Leaderboard ({'higher' if metric.greater_is_better else 'lower'} is better):",
-        _table(rows),
-    ]
-    if result.confusion is not None:
-        shipped = board.loc[board["shipped"], "model"].iloc[0]
-        lines += [
-            "",
-            f"Out-of-fold confusion matrix of {shipped}:",
-            result.confusion.to_string(),
-            "",
-        ]
-    if result.oracle_score is not None:
-        lines.append(
-            f"Oracle {metric.name} of the synthetic sample's true probabilities: "
-            f"{result.oracle_score:.4f} (the ceiling)"
-        )
-    for name, study in result.tuning.items():
-        lines.append(
-            f"Tuning {name}: trials {study['trials_finished']} ({study['trials_pruned']} pruned, "
-            f"{study['trials_this_run']} this run), best trial {study['best_trial']}: "
-            + ", ".join(f"{k}={_short(v)}" for k, v in study["best_params"].items())
-        )
-    if result.notes:
-        lines += ["", *result.notes, ""]
-    if result.synthetic:
-        lines.append(
-            "Note: this run used synthetic data; its scores say nothing about the real competition."
-        )
-    lines += [f"Submission: {result.submission}"]
-    if result.report is not None:
-        lines.append(f"Report: {result.report}")
-    lines.append(f"Run folder: {result.run_dir}")
-    return "\n".join(lines)
-
-
-def _short(value: object) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def present_cache(comp: str | None, out: Path | None) -> str:
-    """The feature cache of one competition (or all) under runs/ or --out DIR."""
-    if comp is not None:
-        COMPETITIONS.get(comp)
-    if out is not None:
-        roots = [out / CACHE]
-    else:
-        names = [comp] if comp else COMPETITIONS.names()
-        roots = [RUNS_ROOT / name / CACHE for name in names]
-    entries = cache_entries(roots)
-    where = ", ".join(f"{r}/" for r in roots) if len(roots) == 1 else f"{RUNS_ROOT}/*/{CACHE}/"
-    if entries.empty:
-        return f"The feature cache is empty ({where})."
-    rows = [("competition", "builder", "rows x columns", "MB", "created", "params")]
-    for _, row in entries.iterrows():
-        rows.append(
-            (
-                str(row["competition"]), str(row["builder"]), str(row["rows x columns"]),
-                f"{row['MB']:.1f}", str(row["created"]), str(row["params"]),
-            )
-        )  # fmt: skip
-    total = entries["MB"].sum()
-    return (
-        f"Feature cache ({where}): {len(entries)} entries, {total:.1f} MB. Deleting the "
-        f"folder is safe: entries are rebuilt when needed.\n" + _table(rows)
-    )
-
-
-def present_history(comp: str, root: Path) -> str:
-    history = run_history(root, comp)
-    if history.empty:
-        return f"No finished runs of {comp} under {root}/ yet: run python run.py --comp {comp}"
-    rows = [("run", "best entry", "CV (mean ± std)", "change", "data", "models", "folds", "seed")]
-    for _, row in history.iterrows():
-        change = "" if np.isnan(row["change"]) else f"{row['change']:+.4f}"
-        rows.append(
-            (
-                str(row["run"]),
-                str(row["best"]),
-                f"{row['cv_mean']:.4f} ± {row['cv_std']:.4f}",
-                change,
-                str(row["data"]),
-                str(row["models"]),
-                str(row["folds"]),
-                str(row["seed"]),
-            )
-        )
-    metric = get_metric(str(history["metric"].iloc[0]))
-    direction = "higher" if metric.greater_is_better else "lower"
-    return f"Runs of {comp} ({metric.name}, {direction} is better):\n" + _table(rows)
-
-
-def _table(rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )

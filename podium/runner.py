@@ -22,7 +22,6 @@ from typing import Any
 import pandas as pd
 
 from competitions import get_competition
-from competitions.files import find_files, present_files
 from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec, Dataset
 from ensembles import build_ensembles
 from models import MODELS
@@ -33,15 +32,14 @@ from podium.entries import Budget, EntryRunner
 from podium.errors import ConfigError
 from podium.featurize import check_options, featurize
 from podium.folds import make_folds
-from podium.hashing import file_fingerprint, fingerprint, frame_fingerprint
 from podium.leaderboard import build_leaderboard, to_markdown
+from podium.loading import dataset_fingerprint, load_dataset
 from podium.metrics import confusion, get_metric, per_class_f1
 from podium.options import MAX_FOLDS, RunOptions
 from podium.segment_run import run_segmentation
 
 log = logging.getLogger(__name__)
 
-DATA_ROOT = Path("data")
 RUNS_ROOT = Path("runs")
 PARTIAL = ".partial"  # suffix of a run's staging folder while it runs
 CHECKPOINTS = "checkpoints"  # finished folds inside the staging folder
@@ -113,37 +111,6 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
         raise ConfigError(f"--segment: {spec.name} declares no segmentation")
     check_options(spec, options)
     return spec
-
-
-def load_dataset(spec: CompetitionSpec, options: RunOptions) -> tuple[Dataset, str]:
-    """Real files from ``--data-dir`` or ``data/<comp>/``, else the synthetic sample; with a
-    fingerprint of the data: the files' bytes, or the sample's recipe."""
-    folder = options.data_dir
-    if folder is None and present_files(DATA_ROOT / spec.name, spec.files):
-        folder = DATA_ROOT / spec.name
-    if folder is not None:
-        files = find_files(folder, spec.files)
-        return spec.load(files), file_fingerprint(files.values())
-    default_dir = DATA_ROOT / spec.name
-    required = [f.name for f in spec.files if f.required]
-    expected = (
-        ", ".join(required[:-1]) + f" and {required[-1]}" if len(required) > 1 else required[0]
-    )
-    log.warning(
-        "No data in %s/: running on podium's built-in synthetic %s sample (%s scale). "
-        "To use the real files, put %s in %s/ or pass --data-dir PATH.",
-        default_dir, spec.name, options.synthetic_scale, expected, default_dir,
-    )  # fmt: skip
-    recipe = fingerprint("synthetic", spec.name, options.synthetic_scale, options.seed)
-    return spec.synthesize(options.synthetic_scale, options.seed), recipe
-
-
-def dataset_fingerprint(dataset: Dataset) -> str:
-    """A content hash of a data set handed to :func:`run` directly (tests, benchmarks)."""
-    return fingerprint(
-        frame_fingerprint(dataset.train, dataset.test, *dataset.tables.values()),
-        dataset.y, list(dataset.tables), dataset.classes,
-    )  # fmt: skip
 
 
 def run(
