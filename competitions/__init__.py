@@ -3,7 +3,7 @@
 Adding a competition is one module that defines a :class:`CompetitionSpec` plus one line below.
 """
 
-from competitions import clickstream, hotstar, statso, talkingdata
+from competitions import clickstream, hotstar, statso, talkingdata, taobao
 from competitions.spec import CompetitionSpec, DataFile, Dataset
 from podium.registry import Registry
 
@@ -12,6 +12,7 @@ COMPETITIONS.add(hotstar.SPEC.name, hotstar.SPEC)
 COMPETITIONS.add(talkingdata.SPEC.name, talkingdata.SPEC)
 COMPETITIONS.add(clickstream.SPEC.name, clickstream.SPEC)
 COMPETITIONS.add(statso.SPEC.name, statso.SPEC)
+COMPETITIONS.add(taobao.SPEC.name, taobao.SPEC)
 
 
 def get_competition(name: str) -> CompetitionSpec:

@@ -42,11 +42,11 @@ log = logging.getLogger(__name__)
 METHODS = ("kmeans", "gmm", "pca+kmeans", "tsne+gmm")
 MINIBATCH_ROWS = 50_000
 FIT_SAMPLE = 50_000
-SILHOUETTE_ROWS = 10_000
+SILHOUETTE_ROWS = 5_000
 SILHOUETTE_REPEATS = 3
 COMPONENTS = 20
 MAX_DENSE_COLUMNS = 60  # wider matrices are reduced to COMPONENTS dimensions
-TSNE_ROWS = 3_000
+TSNE_ROWS = 2_000
 
 
 @dataclass

@@ -169,7 +169,7 @@ def _answer(
     stage: Path, question: Question, number: int, method: MethodResult, profile: pd.DataFrame
 ) -> tuple[dict[str, Any], bytes]:
     values = question.per_cluster(profile, method.chosen.labels)
-    values = values.reindex(range(method.chosen.k), fill_value=0).astype(float)
+    values = values.reindex(range(method.chosen.k), fill_value=0).astype(float).fillna(0.0)
     best = int(values.to_numpy().argmax())
     total = float(values.sum())
     share = values[best] / total if total else float("nan")
