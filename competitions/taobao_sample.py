@@ -39,7 +39,7 @@ UTC_OFFSET = 8 * 3600
 CTR = 0.05
 
 SCALES: dict[str, dict[str, int]] = {
-    "small": dict(n_users=10_000, n_ads=8_000, n_impressions=200_000),
+    "small": dict(n_users=4_000, n_ads=4_000, n_impressions=80_000),
     "full": dict(n_users=1_141_729, n_ads=846_811, n_impressions=26_557_961),
 }
 DEPARTMENTS = ("womenswear", "menswear", "beauty", "baby", "home", "food", "electronics",

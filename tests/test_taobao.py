@@ -84,7 +84,7 @@ def test_sample_is_deterministic_and_schema_faithful():
 def test_small_scale_rates_match_the_real_files():
     sample = tb.generate_scale("small", 0)
     raw, profile, ads = sample.raw_sample, sample.user_profile, sample.ad_feature
-    assert raw.height == 200_000 and raw["user"].n_unique() == 10_000
+    assert raw.height == 80_000 and raw["user"].n_unique() == 4_000
     assert raw["clk"].mean() == pytest.approx(0.05, abs=0.004)
     assert profile["pvalue_level"].null_count() / profile.height == pytest.approx(0.54, abs=0.03)
     assert ads["brand"].null_count() / ads.height == pytest.approx(0.29, abs=0.03)
