@@ -109,12 +109,15 @@ def test_same_seed_and_trials_give_the_same_submission_bytes(tmp_path, hotstar_d
 
 
 def finished_trials(db: Path) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(db) as con:
-        rows = con.execute(
-            "SELECT t.number, t.state, group_concat(p.param_name || '=' || p.param_value) "
-            "FROM trials t LEFT JOIN trial_params p ON p.trial_id = t.trial_id "
-            "GROUP BY t.trial_id ORDER BY t.number"
-        ).fetchall()
+    try:
+        with sqlite3.connect(db) as con:
+            rows = con.execute(
+                "SELECT t.number, t.state, group_concat(p.param_name || '=' || p.param_value) "
+                "FROM trials t LEFT JOIN trial_params p ON p.trial_id = t.trial_id "
+                "GROUP BY t.trial_id ORDER BY t.number"
+            ).fetchall()
+    except sqlite3.OperationalError:  # polled while Optuna is still creating the tables
+        return []
     return [(n, state, params) for n, state, params in rows]
 
 
