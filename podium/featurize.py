@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -150,52 +152,41 @@ def featurize(
             "view": view.describe(), "methods": list(methods), "k": options.cluster_k,
             "transductive": options.transductive_clusters, "seed": options.seed,
         }  # fmt: skip
-        t0 = time.perf_counter()
-        clusters, hit = store.get(
-            CacheKey(spec.name, "clusters", inputs, params, folds_key),
-            lambda: cluster_features(
-                shared,
-                view,
-                fold,
-                methods=methods,
-                k=options.cluster_k,
-                transductive=options.transductive_clusters,
-                seed=options.seed,
-                progress=options.progress,
-            ),  # fmt: skip
-            FoldFeatures,
-        )
         log.info(
             "Cluster features: %s with K=%d on %s, %s", "+".join(methods), options.cluster_k,
             view.describe(), where,
         )  # fmt: skip
-        _log_built("Cluster features", len(clusters.names), hit, time.perf_counter() - t0)
-        parts.append(clusters)
+        build_clusters = partial(
+            cluster_features, shared, view, fold, methods=methods, k=options.cluster_k,
+            transductive=options.transductive_clusters, seed=options.seed,
+            progress=options.progress,
+        )  # fmt: skip
+        key = CacheKey(spec.name, "clusters", inputs, params, folds_key)
+        parts.append(_fold_part(store, key, build_clusters, "Cluster features"))
     if uses_target_encoding(spec, options):
         assert spec.categoricals is not None
         cat_train, cat_test = spec.categoricals(dataset)
-        params = {"columns": list(cat_train.columns), "seed": options.seed}
-        t0 = time.perf_counter()
-        encodings, hit = store.get(
-            CacheKey(spec.name, "target_encoding", inputs, params, folds_key),
-            lambda: target_encodings(
-                cat_train,
-                cat_test,
-                dataset.y,
-                fold,
-                classes=dataset.classes,
-                seed=options.seed,
-                progress=options.progress,
-            ),  # fmt: skip
-            FoldFeatures,
-        )
         log.info(
             "Target encoding of %s, out of fold within each training fold",
             ", ".join(cat_train.columns),
         )
-        _log_built("Target encodings", len(encodings.names), hit, time.perf_counter() - t0)
-        parts.append(encodings)
+        build_encodings = partial(
+            target_encodings, cat_train, cat_test, dataset.y, fold, classes=dataset.classes,
+            seed=options.seed, progress=options.progress,
+        )  # fmt: skip
+        params = {"columns": list(cat_train.columns), "seed": options.seed}
+        key = CacheKey(spec.name, "target_encoding", inputs, params, folds_key)
+        parts.append(_fold_part(store, key, build_encodings, "Target encodings"))
     return Featurized(shared, FoldFeatures.concat(parts), time.perf_counter() - started)
+
+
+def _fold_part(
+    store: FeatureStore, key: CacheKey, build: Callable[[], FoldFeatures], what: str
+) -> FoldFeatures:
+    started = time.perf_counter()
+    value, hit = store.get(key, build, FoldFeatures)
+    _log_built(what, len(value.names), hit, time.perf_counter() - started)
+    return value
 
 
 def _log_built(what: str, columns: int, hit: bool, seconds: float) -> None:
