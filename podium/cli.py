@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of clusters for --clusters (default: 8)",
     )  # fmt: skip
     parser.add_argument(
+        "--clusters-from", metavar="RUN_DIR",
+        help="cluster features with the method and K that an earlier segmentation run of the "
+        "same competition chose (its run folder, e.g. from --segment); still fitted inside "
+        "each fold",
+    )  # fmt: skip
+    parser.add_argument(
         "--transductive-clusters", action="store_true",
         help="fit the clusters once on training and test rows together instead of inside each "
         "fold (no labels are used; logged)",
@@ -247,6 +253,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         clusters=args.clusters,
         cluster_k=args.cluster_k,
         transductive_clusters=args.transductive_clusters,
+        clusters_from=args.clusters_from,
         target_encoding=args.target_encoding,
         segment=args.segment,
     )

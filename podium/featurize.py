@@ -8,6 +8,7 @@ run's saved folds (:class:`features.base.FoldFeatures`). Both are cached by
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -59,6 +60,31 @@ class Featurized:
         )
 
 
+def cluster_plan(spec: CompetitionSpec, options: RunOptions) -> tuple[tuple[str, ...], int]:
+    """The cluster methods and K the run uses: from ``--clusters-from`` (a segmentation run's
+    choice) or from ``--clusters`` and ``--cluster-k``."""
+    if options.clusters_from is None:
+        return cluster_methods(spec, options), options.cluster_k
+    summary_path = Path(options.clusters_from) / "run.json"
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        method, k = str(summary["shipped"]).rsplit("-k", 1)
+        chosen = (method.split("+")[-1],), int(k)  # pca+kmeans -> kmeans on the cluster view
+    except (OSError, ValueError, KeyError) as error:
+        raise ConfigError(
+            f"--clusters-from: {summary_path} is not a finished segmentation run's summary "
+            f"({error})"
+        ) from None
+    if summary.get("metric") != "silhouette" or summary.get("competition") != spec.name:
+        raise ConfigError(
+            f"--clusters-from: {summary_path} is not a segmentation run of {spec.name} "
+            f"(competition {summary.get('competition')!r}, metric {summary.get('metric')!r})"
+        )
+    if spec.cluster_view is None or chosen[0][0] not in METHODS:
+        raise ConfigError(f"--clusters-from: {spec.name} cannot cluster with {method!r}")
+    return chosen
+
+
 def cluster_methods(spec: CompetitionSpec, options: RunOptions) -> tuple[str, ...]:
     """The cluster methods the run uses; a ConfigError names a bad ``--clusters`` value."""
     if options.clusters == "auto":
@@ -89,7 +115,7 @@ def uses_target_encoding(spec: CompetitionSpec, options: RunOptions) -> bool:
 
 def check_options(spec: CompetitionSpec, options: RunOptions) -> None:
     """Fail before any work on a bad feature option."""
-    cluster_methods(spec, options)
+    cluster_plan(spec, options)
     uses_target_encoding(spec, options)
     if options.target_encoding not in ("auto", "on", "off"):
         raise ConfigError(
@@ -139,7 +165,7 @@ def featurize(
     _log_built("Features", shared.n_features, hit, time.perf_counter() - started)
     parts: list[FoldFeatures] = []
     folds_key = fingerprint(fold, dataset.y)
-    methods = cluster_methods(spec, options)
+    methods, k = cluster_plan(spec, options)
     if methods:
         view = spec.cluster_view
         assert view is not None
@@ -149,15 +175,15 @@ def featurize(
             else "fitted inside each fold on its training rows"
         )
         params = {
-            "view": view.describe(), "methods": list(methods), "k": options.cluster_k,
+            "view": view.describe(), "methods": list(methods), "k": k,
             "transductive": options.transductive_clusters, "seed": options.seed,
         }  # fmt: skip
         log.info(
-            "Cluster features: %s with K=%d on %s, %s", "+".join(methods), options.cluster_k,
+            "Cluster features: %s with K=%d on %s, %s", "+".join(methods), k,
             view.describe(), where,
         )  # fmt: skip
         build_clusters = partial(
-            cluster_features, shared, view, fold, methods=methods, k=options.cluster_k,
+            cluster_features, shared, view, fold, methods=methods, k=k,
             transductive=options.transductive_clusters, seed=options.seed,
             progress=options.progress,
         )  # fmt: skip

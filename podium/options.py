@@ -40,6 +40,8 @@ class RunOptions:
     clusters: str = "auto"
     cluster_k: int = 8
     transductive_clusters: bool = False
+    # A segmentation run's folder: its chosen method and K replace clusters and cluster_k.
+    clusters_from: str | None = None
     # Out-of-fold target encoding of the competition's high-cardinality categoricals.
     target_encoding: Literal["auto", "on", "off"] = "auto"
     # Cluster the training rows instead of predicting (segmentation competitions always do).

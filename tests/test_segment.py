@@ -102,7 +102,32 @@ def test_talkingdata_segment_run_answers_its_questions(tmp_path):
     assert {"question_1_pca_kmeans.png", "question_2_tsne_gmm.png", "tsne_tsne_gmm.png"} <= files
     assert any("highest silhouette" in note for note in result.notes)
 
+    # The chosen segmentation feeds the supervised run's cluster features (fitted per fold).
+    k = int(result.leaderboard.loc[result.leaderboard["shipped"], "k"].iloc[0])
+    supervised = run(
+        RunOptions(
+            comp="talkingdata", out=tmp_path, models=("logreg",), folds=2, progress=False,
+            report=False, shap_rows=0, clusters_from=str(folder),
+        ),
+        dataset=dataset,
+    )  # fmt: skip
+    summary = json.loads((supervised.run_dir / "run.json").read_text())
+    assert summary["n_features"] == talkingdata.build_features(dataset).n_features + 1 + k
+
 
 def test_segment_needs_a_declared_segmentation(tmp_path, capsys):
     assert main(["--comp", "hotstar", "--segment", "--out", str(tmp_path)]) == 2
     assert "hotstar declares no segmentation" in capsys.readouterr().err
+
+
+def test_clusters_from_needs_a_segmentation_run_of_the_same_competition(tmp_path, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "run.json").write_text(
+        json.dumps({"competition": "statso", "metric": "silhouette", "shipped": "kmeans-k3"})
+    )
+    for folder, message in ((other, "not a segmentation run of talkingdata"),
+                            (tmp_path / "missing", "not a finished segmentation run")):  # fmt: skip
+        args = ["--comp", "talkingdata", "--clusters-from", str(folder), "--out", str(tmp_path)]
+        assert main(args) == 2
+        assert message in capsys.readouterr().err
