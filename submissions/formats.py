@@ -42,6 +42,16 @@ def id_problems(got: set[str], expected_ids: Sequence[str]) -> list[str]:
     return problems
 
 
+def write_csv(
+    path: str | os.PathLike[str], frame: pd.DataFrame, float_format: str | None = None
+) -> Path:
+    """A validated frame as UTF-8 CSV with Unix line ends, written atomically."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, float_format=float_format, lineterminator="\n")
+    write_bytes(path, buffer.getvalue().encode("utf-8"))
+    return Path(path)
+
+
 @dataclass(frozen=True)
 class ProbabilityCSV:
     """A CSV of ``id_column`` followed by one probability column per entry of ``columns``.
@@ -104,11 +114,7 @@ class ProbabilityCSV:
     ) -> Path:
         frame = self.build(ids, predictions)
         self.validate(frame, ids)
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, float_format=f"%.{self.decimals}f", lineterminator="\n")
-        target = Path(path)
-        write_bytes(target, buffer.getvalue().encode("utf-8"))
-        return target
+        return write_csv(path, frame, float_format=f"%.{self.decimals}f")
 
 
 @dataclass(frozen=True)
@@ -197,5 +203,4 @@ class AssignmentsCSV:
     ) -> Path:
         frame = self.build(ids, predictions)
         self.validate(frame, ids)
-        write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-        return Path(path)
+        return write_csv(path, frame)
