@@ -7,6 +7,10 @@ STARTED = time.monotonic()  # --time-budget counts from here, before the heavy i
 
 import sys  # noqa: E402
 
+from podium.cpus import set_passive_waiting  # noqa: E402
+
+set_passive_waiting()  # before any OpenMP runtime loads (LightGBM, XGBoost)
+
 from podium.cli import main  # noqa: E402
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ class Model(ABC):
     description: ClassVar[str]
     # Default parameters; ``params`` given to the constructor override them.
     DEFAULTS: ClassVar[dict[str, Any]] = {}
+    # Whether the seed changes the fit enough for seed bagging to pay (row or column sampling).
+    seed_sensitive: ClassVar[bool] = False
 
     def __init__(self, *, task: Task, n_classes: int, seed: int = 0, **params: Any) -> None:
         self.task = task

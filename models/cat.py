@@ -51,6 +51,7 @@ class CatBoostModel(Model):
 
     name = "catboost"
     description = "CatBoost gradient boosting (oblivious trees), early-stopped on an inner holdout"
+    seed_sensitive = True
 
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "learning_rate": 0.05,
@@ -72,7 +73,7 @@ class CatBoostModel(Model):
             params.update(loss_function="MultiClass", classes_count=self.n_classes)
         # allow_writing_files=False: never write catboost_info/ into the working directory.
         params.update(random_seed=self.seed, allow_writing_files=False, verbose=False)
-        params.setdefault("thread_count", threads(len(y)) or -1)  # CatBoost's "every core" is -1
+        params.setdefault("thread_count", threads(len(y)))
         train_set = catboost.Pool(X[fit_idx], y[fit_idx], weight=setup.w_fit)
         stop_set = catboost.Pool(X[stop_idx], y[stop_idx], weight=setup.w_stop)
         self.booster_ = catboost.CatBoostClassifier(

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from models.base import Matrix, Model, check_time, register_model
+from podium.cpus import usable_cpus
 
 if TYPE_CHECKING:
     import optuna
@@ -18,9 +19,9 @@ SMALL_DATA = 20_000
 
 
 def threads(n_rows: int) -> int:
-    """On small data threads cost more than they give, and OpenMP's busy waiting makes a loaded
-    machine crawl: one thread below SMALL_DATA rows, else every core (0 or -1 by convention)."""
-    return 1 if n_rows < SMALL_DATA else 0
+    """On small data threads cost more than they give: one thread below SMALL_DATA rows, else
+    every CPU this process may use (its affinity and cgroup quota, not the machine's count)."""
+    return 1 if n_rows < SMALL_DATA else usable_cpus()
 
 
 def early_stopping_split(
@@ -77,6 +78,7 @@ class LightGBMModel(Model):
 
     name = "lgbm"
     description = "LightGBM gradient boosting, early-stopped on an inner holdout"
+    seed_sensitive = True
 
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "learning_rate": 0.05,

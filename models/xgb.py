@@ -48,6 +48,7 @@ class XGBoostModel(Model):
 
     name = "xgb"
     description = "XGBoost gradient boosting (hist), early-stopped on an inner holdout"
+    seed_sensitive = True
 
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "learning_rate": 0.05,
@@ -70,7 +71,7 @@ class XGBoostModel(Model):
             params.update(objective="multi:softprob", eval_metric="mlogloss")
             params["num_class"] = self.n_classes
         params.update(tree_method="hist", seed=self.seed, verbosity=0)
-        params.setdefault("nthread", threads(len(y)))  # 0 means every core in xgboost too
+        params.setdefault("nthread", threads(len(y)))
         self.nthread_ = int(params["nthread"])
         train_set = _dmatrix(X[fit_idx], self.nthread_, label=y[fit_idx], weight=setup.w_fit)
         stop_set = _dmatrix(X[stop_idx], self.nthread_, label=y[stop_idx], weight=setup.w_stop)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,9 @@ from podium.cv import CVResult
 from podium.explain import HOW_ENSEMBLES_ARE_EXPLAINED, ensemble_shap, shap_table
 from podium.metrics import get_metric
 from podium.report import ReportInputs, render
+
+if TYPE_CHECKING:
+    from podium.allocate import Step
 
 
 def write_predictions(
@@ -37,6 +42,22 @@ def write_predictions(
         (test, "test_predictions.csv"),
     ):
         frame.to_csv(stage / name, index=False, float_format="%.6f", lineterminator="\n")
+
+
+def write_schedule(path: Path, steps: Sequence[Step]) -> None:
+    """Every tuning trial in the order run: which model, when, for how long, the model's best
+    after it, and why the allocator chose it."""
+    frame = pd.DataFrame(
+        {
+            "step": range(1, len(steps) + 1),
+            "model": [s.model for s in steps],
+            "started_s": [round(s.started, 3) for s in steps],
+            "seconds": [round(s.seconds, 3) for s in steps],
+            "best": [s.best for s in steps],
+            "reason": [s.reason for s in steps],
+        }
+    )
+    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 def write_explanations(

@@ -17,25 +17,34 @@ from podium.errors import ConfigError, PodiumError
 from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
 from podium.present import list_competitions, present, present_cache, present_history
+from podium.presets import DEFAULT_PRESET, PRESETS, apply_preset
 from podium.runner import RUNS_ROOT, Interrupted, resume_options, run
 
 EPILOG = """\
 examples:
-  python run.py --comp hotstar                           synthetic sample, default models
+  python run.py --comp hotstar                           the medium preset: 5 minutes, tuned
+  python run.py --comp hotstar --preset quick            defaults only, about a minute
   python run.py --comp hotstar --data-dir ~/hotstar      real train_data.json / test_data.json
   python run.py --comp hotstar --models lgbm --folds 10 --seed 7
-  python run.py --comp talkingdata --time-budget 600     tune every model for 10 minutes
+  python run.py --comp talkingdata --time-budget 600     tune for 10 minutes in all
+  python run.py --comp talkingdata --trials 20           20 trials per model, reproducible
   python run.py --comp hotstar --resume 20261122-101500  continue an interrupted run
   python run.py --list
+
+presets (--preset; explicit options override their values):
+{presets}
 
 Without --data-dir, podium reads data/<comp>/; when that folder holds none of the
 competition's files it runs on its built-in synthetic sample and says so.
 
-Tuning: with --time-budget or --trials, every model with a search space gets an Optuna
-study on the run's folds. Its first trial is the model's defaults; the leaderboard shows both
-<model> (defaults) and <model>-optuna (best trial). Studies live in
-runs/<comp>/tuning/studies.db unless --storage names another database; processes on several
-machines given the same --storage URL and the same command share each model's study.
+Tuning: every model with a search space gets an Optuna study on the run's folds. Its first
+trial is the model's defaults; the leaderboard shows both <model> (defaults) and
+<model>-optuna (best trial). Every model's defaults run first, cheapest first; then each
+next trial goes to the model with the lowest estimated cost for improvement, so a model that
+stops improving yields its time to the others (tuning_schedule.csv lists every trial).
+Studies live in runs/<comp>/tuning/studies.db unless --storage names another database;
+processes on several machines given the same --storage URL and the same command share each
+model's study.
 """
 
 
@@ -44,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run.py",
         description="podium: cross-validated models, a leaderboard and a submission file "
         "for a data-science competition.",
-        epilog=EPILOG,
+        epilog=EPILOG.format(presets=_presets_help()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -59,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--leaderboard", action="store_true",
         help="with --comp: show the best entry of every earlier run of the competition (under "
         "runs/<comp>/ or --out DIR) and its change against the best earlier run on the same data",
+    )  # fmt: skip
+    parser.add_argument(
+        "--preset", choices=tuple(PRESETS), default=DEFAULT_PRESET,
+        help="what the run does unless told otherwise: quick (defaults, no tuning), medium "
+        "(tuned boosters stacked within 300 s) or best (also the scikit-learn baselines and "
+        f"seed bagging, 1,800 s); see below (default: {DEFAULT_PRESET})",
     )  # fmt: skip
     parser.add_argument(
         "--data-dir", type=Path, metavar="PATH",
@@ -81,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--models", metavar="A,B",
         help=f"comma-separated models to cross-validate, from: {', '.join(MODELS.names())} "
-        "(default: the competition's defaults)",
+        "(default: the preset's; quick uses the competition's defaults)",
     )  # fmt: skip
     parser.add_argument(
         "--synthetic-scale", choices=("small", "full"), default="small",
@@ -94,9 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         "none, or auto, the competition's own choice (default: auto)",
     )  # fmt: skip
     parser.add_argument(
-        "--shap-rows", type=int, default=2000, metavar="N",
+        "--shap-rows", type=int, metavar="N",
         help="explain the tree models with SHAP on N sampled out-of-fold rows; 0 turns SHAP off "
-        "(default: 2000)",
+        "(default: the preset's, 1000 for quick, else 2000)",
     )  # fmt: skip
     parser.add_argument(
         "--shap-seconds", type=float, default=60.0, metavar="S",
@@ -104,13 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--time-budget", type=float, metavar="SECONDS",
-        help="tune every model with Optuna and finish the whole run within SECONDS (+10%%): "
-        "the budget is split across the models, with a reserve for ensembles and files",
+        help="tune every model with Optuna and finish the whole run within SECONDS (+10%%), "
+        "imports and data included; trials go to the models still improving, with a reserve "
+        "for ensembles, SHAP and files (default: the preset's, 300 for medium, 1800 for best)",
     )  # fmt: skip
     parser.add_argument(
         "--trials", type=int, metavar="N",
-        help="tune every model with Optuna until its study has N finished trials; the same "
-        "seed and N give the same submission bytes",
+        help="tune every model with Optuna until its study has N finished trials; alone, it "
+        "replaces the preset's time budget, so the same seed and N give the same submission "
+        "bytes",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed-bags", type=int, metavar="N",
+        help="refit each booster's best trial with N seeds and average them, on the same "
+        "folds (default: the preset's, 3 for best, else 1: no bagging)",
     )  # fmt: skip
     parser.add_argument(
         "--storage", metavar="URL",
@@ -202,7 +224,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             COMPETITIONS.get(args.comp)  # an unknown name fails with the known ones
             print(present_history(args.comp, args.out or RUNS_ROOT / args.comp))
             return 0
-        options = _resumed(parser, args) if args.resume else _options(args)
+        options = _resumed(parser, args) if args.resume else apply_preset(_options(args))
         with logging_redirect_tqdm():
             result = run(options, started=started)
         print(present(result))
@@ -232,9 +254,23 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
         return 1
 
 
+def _presets_help() -> str:
+    lines = []
+    for preset in PRESETS.values():
+        budget = "no budget" if preset.time_budget is None else f"{preset.time_budget:g} s"
+        models = ",".join(preset.models) if preset.models else "the competition's defaults"
+        lines.append(f"  {preset.name:<7} {preset.summary}")
+        lines.append(
+            f"          models {models}; {budget}; SHAP rows {preset.shap_rows}; "
+            f"seed bags {preset.seed_bags}"
+        )
+    return "\n".join(lines)
+
+
 def _options(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
         comp=args.comp,
+        preset=args.preset,
         data_dir=args.data_dir,
         out=args.out,
         folds=args.folds,
@@ -256,6 +292,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         clusters_from=args.clusters_from,
         target_encoding=args.target_encoding,
         segment=args.segment,
+        seed_bags=args.seed_bags,
     )
 
 

@@ -218,3 +218,41 @@ def explain(
     if parts:
         result.shap_rows = np.concatenate([r for r, _ in parts])
         result.shap = np.concatenate([v for _, v in parts])
+
+
+def bag_results(
+    name: str, runs: list[CVResult], y: np.ndarray, fold: np.ndarray, metric: Metric
+) -> CVResult:
+    """The average of several cross-validations of one model on the same folds (seed bagging).
+    Each row's prediction averages out-of-fold predictions only, so the bag stays out of fold;
+    its fold scores are recomputed on the averaged predictions."""
+    oof = np.mean([r.oof for r in runs], axis=0)
+    scores = [metric.score(y[valid], oof[valid]) for _, _, valid in iter_folds(fold)]
+    return CVResult(
+        model=name,
+        oof=oof,
+        test=np.mean([r.test for r in runs], axis=0),
+        fold_scores=scores,
+        oof_score=metric.score(y, oof),
+        fit_seconds=sum(r.fit_seconds for r in runs),
+        predict_seconds=sum(r.predict_seconds for r in runs),
+        params={**runs[0].params, "seeds": len(runs)},
+    )
+
+
+def average_shap(runs: list[CVResult]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Rows every run explained and the mean of their SHAP values there (the SHAP values of an
+    average of models in raw space; the bag averages probabilities, so this approximates)."""
+    pairs = [(r.shap_rows, r.shap) for r in runs if r.shap is not None and r.shap_rows is not None]
+    if len(pairs) != len(runs) or not pairs:
+        return None, None
+    common = pairs[0][0]
+    for rows, _ in pairs[1:]:
+        common = np.intersect1d(common, rows)
+    if len(common) == 0:
+        return None, None
+    parts = []
+    for rows, values in pairs:
+        order = np.argsort(rows)
+        parts.append(values[order[np.searchsorted(rows, common, sorter=order)]])
+    return common, np.mean(parts, axis=0).astype(np.float32)

@@ -30,15 +30,24 @@ from features.base import FeatureSet, FoldFeatures
 from models import MODELS, Model, make_model
 from models.base import OutOfTime, Task, deadline, is_tunable
 from models.decision import TunedDecision
-from podium.cv import CVResult, FoldCheckpoint, cross_validate, explain
+from podium.cv import (
+    CVResult,
+    FoldCheckpoint,
+    average_shap,
+    bag_results,
+    cross_validate,
+    explain,
+)
 from podium.hashing import fingerprint
 from podium.metrics import Metric, get_metric
 from podium.options import RunOptions
+from podium.progress import TuningProgress
 
 if TYPE_CHECKING:
     import optuna
 
-    from podium.tuning import TuningOutcome
+    from podium.allocate import Step
+    from podium.tuning import ModelTuner, TuningOutcome
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +77,12 @@ class Budget:
             return float("inf")
         return self.started + self.seconds - self.reserve - time.monotonic()
 
+    def end(self) -> float | None:
+        """When the time for models ends (the reserve kept back); None without a budget."""
+        if self.seconds is None:
+            return None
+        return self.started + self.seconds - self.reserve
+
     def share_end(self, shares_left: int) -> float | None:
         """The deadline of the next of ``shares_left`` equal shares of the time left."""
         if self.seconds is None:
@@ -91,7 +106,9 @@ class EntryRunner:
     storage: optuna.storages.BaseStorage | None = None
     tuning_area: Path | None = None  # studies' cached results and fold checkpoints
     fold_features: FoldFeatures | None = None  # columns fitted inside each fold
+    seed_bags: int = 1  # each seed-sensitive tuned model's best trial refitted with N seeds
     tuning: dict[str, TuningOutcome] = field(default_factory=dict)
+    schedule: list[Step] = field(default_factory=list)  # the tuning trials, in order
 
     def __post_init__(self) -> None:
         self.metric: Metric = get_metric(self.spec.metric)
@@ -101,27 +118,33 @@ class EntryRunner:
         if self.budget.seconds is not None:
             self.shap_cap = min(self.shap_cap, SHAP_BUDGET_FRACTION * self.budget.seconds)
         self.explain_rows: np.ndarray | None = None
-        if self.options.shap_rows > 0:
+        shap_rows = self.options.shap_rows or 0
+        if shap_rows > 0:
             rng = np.random.default_rng(self.options.seed)
-            count = min(self.options.shap_rows, len(self.dataset.y))
+            count = min(shap_rows, len(self.dataset.y))
             self.explain_rows = np.sort(rng.choice(len(self.dataset.y), size=count, replace=False))
 
     def run(self, model_names: tuple[str, ...]) -> list[CVResult]:
+        tunable = [n for n in model_names if self.options.tuning and is_tunable(MODELS.get(n))]
+        plain = [n for n in model_names if n not in tunable]
         results: list[CVResult] = []
         shares_per_model = 2 if self.decisions else 1
-        for i, name in enumerate(model_names):
-            shares_left = (len(model_names) - i) * shares_per_model
-            if self.options.tuning and is_tunable(MODELS.get(name)):
-                entries = self._tune(name, self.budget.share_end(shares_left))
-            else:
-                entry = self._plain(name, self._maker(name), self.budget.share_end(shares_left))
-                entries = [entry] if entry is not None else []
-            results += entries
-            if self.decisions and entries:
-                base = entries[-1]  # the tuned entry when there is one
-                decided = self._decision(base, self.budget.share_end(shares_left - 1))
-                results += [decided] if decided is not None else []
+        for i, name in enumerate(plain):
+            # Untuned models first, each within an even share of the time left.
+            shares_left = (len(plain) - i + min(len(tunable), 1)) * shares_per_model
+            entry = self._plain(name, self._maker(name), self.budget.share_end(shares_left))
+            entries = [entry] if entry is not None else []
+            results += entries + self._decided(entries, shares_left - 1)
+        if tunable:
+            results += self._tune_all(tunable)
         return results
+
+    def _decided(self, entries: list[CVResult], shares_left: int) -> list[CVResult]:
+        """The ``+tuned`` entry of a model's last entry, for label metrics that tune decisions."""
+        if not self.decisions or not entries:
+            return []
+        decided = self._decision(entries[-1], self.budget.share_end(shares_left))
+        return [decided] if decided is not None else []
 
     # Building models.
 
@@ -138,13 +161,13 @@ class EntryRunner:
             params["class_weight"] = None if self.options.class_weight == "none" else "balanced"
         return params
 
-    def _maker(self, name: str, **params: Any) -> Callable[[], Model]:
+    def _maker(self, name: str, seed: int | None = None, **params: Any) -> Callable[[], Model]:
         return partial(
             make_model,
             name,
             task=self.task,
             n_classes=len(self.dataset.classes),
-            seed=self.options.seed,
+            seed=self.options.seed if seed is None else seed,
             **{**self._fixed_params(name), **params},
         )
 
@@ -205,8 +228,40 @@ class EntryRunner:
 
     # Tuning.
 
-    def _tune(self, name: str, share_end: float | None) -> list[CVResult]:
-        from podium import tuning  # optuna is imported only when tuning
+    def _tune_all(self, names: list[str]) -> list[CVResult]:
+        """Every tunable model's study within the run's budget, shared out by
+        :class:`podium.allocate.Allocator`; then each model's entries in the order given."""
+        from podium.allocate import Allocator
+
+        tuners = [self._tuner(name) for name in names]
+        for tuner in tuners:
+            tuner.open()
+        end = self.budget.end()
+        trials = self.options.trials
+        with TuningProgress(self.metric, end, trials, len(tuners), self._no_bar()) as bar:
+            for tuner in tuners:
+                tuner.on_fold = partial(bar.fold, tuner.name)
+            allocator = Allocator(
+                tuners, self.metric.greater_is_better, self.options.trials, end,
+                reserve=self._after_tuning, on_step=bar.step,
+            )  # fmt: skip
+            self.schedule = allocator.run()
+        results: list[CVResult] = []
+        for tuner, arm in zip(tuners, allocator.arms, strict=True):
+            results += self._tuned_entries(tuner, arm.seconds)
+        return results
+
+    def _after_tuning(self, trial_seconds: float) -> float:
+        """Seconds to keep back after a model's tuning, given one trial's seconds: SHAP of its
+        two entries, its seed bags and its decision-tuned entry."""
+        seconds = 2 * self.shap_cap if self.explain_rows is not None else 0.0
+        seconds += (self.seed_bags - 1) * trial_seconds
+        if self.decisions:
+            seconds += DECISION_COST * trial_seconds
+        return seconds
+
+    def _tuner(self, name: str) -> ModelTuner:
+        from podium.tuning import ModelTuner
 
         assert self.storage is not None and self.tuning_area is not None
         cls = MODELS.get(name)
@@ -221,46 +276,41 @@ class EntryRunner:
                 )[:12],
             ]
         )  # fmt: skip
-        # Leave time to explain the default and the best entries after the trials.
-        until = None if share_end is None else share_end - 2 * self.shap_cap
-        with tqdm(
-            total=self.options.trials, desc=f"{name} trials", unit="trial", leave=False,
-            disable=self._no_bar(),
-        ) as bar:  # fmt: skip
+        return ModelTuner(
+            name=name,
+            make=lambda **params: self._maker(name, **params)(),
+            space=cls.search_space,
+            defaults={**cls.DEFAULTS, **fixed},
+            X=self.features.X_train,
+            y=self.dataset.y,
+            X_test=self.features.X_test,
+            fold=self.fold,
+            metric=self.metric,
+            storage=self.storage,
+            study_name=study,
+            cache=self.tuning_area / study,
+            worker=f"{socket.gethostname()}/{self.run_id}",
+            seed=self.options.seed,
+            fold_features=self.fold_features,
+        )
 
-            def trial_done(trial: optuna.trial.FrozenTrial, best: float | None) -> None:
-                shown = "" if best is None else f"best {self.metric.name}={best:.4f}"
-                bar.set_postfix_str(f"trial {trial.number} {trial.state.name.lower()} {shown}")
-                bar.update()
-
-            tuner = tuning.ModelTuner(
-                name=name,
-                make=lambda **params: self._maker(name, **params)(),
-                space=cls.search_space,
-                defaults={**cls.DEFAULTS, **fixed},
-                X=self.features.X_train,
-                y=self.dataset.y,
-                X_test=self.features.X_test,
-                fold=self.fold,
-                metric=self.metric,
-                storage=self.storage,
-                study_name=study,
-                cache=self.tuning_area / study,
-                worker=f"{socket.gethostname()}/{self.run_id}",
-                seed=self.options.seed,
-                on_trial=trial_done,
-                fold_features=self.fold_features,
-            )
-            outcome = tuner.run(self.options.trials, until)
+    def _tuned_entries(self, tuner: ModelTuner, seconds: float) -> list[CVResult]:
+        """A tuned model's entries: defaults, best trial, seed bag and decision-tuned."""
+        name = tuner.name
+        outcome = tuner.outcome(self.options.trials, self.budget.end())
+        outcome.seconds = seconds
+        if outcome.default is not None and outcome.best is not None:
+            sign = 1.0 if self.metric.greater_is_better else -1.0
+            outcome.gain = sign * (outcome.best.cv_mean - outcome.default.cv_mean)
         self.tuning[name] = outcome
         entries = [r for r in (outcome.default, outcome.best) if r is not None]
-        for entry in entries:
-            self._finish(entry)
         if not entries:
             log.warning(
                 "%s: no trial finished within its share of the time budget; it is left out", name
             )
             return []
+        for entry in entries:
+            self._finish(entry)
         default = "-" if outcome.default is None else f"{outcome.default.cv_mean:.4f}"
         log.info(
             "%-8s trials: %d (%d pruned, %d this run, %d stopped by the budget) in %.0f s: "
@@ -268,7 +318,54 @@ class EntryRunner:
             name, outcome.finished, outcome.pruned, outcome.new_trials, outcome.stopped,
             outcome.seconds, default, entries[-1].cv_mean, outcome.best_trial,
         )  # fmt: skip
-        return entries
+        bagged = None
+        if self.seed_bags > 1 and MODELS.get(name).seed_sensitive and outcome.best is not None:
+            bagged = self._bag(name, outcome.best, outcome.best_params)
+        decided = self._decided(entries, 1)  # on the best trial's entry, not the bag
+        return entries + ([bagged] if bagged is not None else []) + decided
+
+    def _bag(self, name: str, best: CVResult, params: dict[str, Any]) -> CVResult | None:
+        """The best trial refitted with ``seed_bags - 1`` more seeds, all averaged (seed
+        bagging): the same folds, so its out-of-fold predictions stay out of fold."""
+        tuned = {**self._space_params(name, params)}
+        runs = [best]
+        for extra in range(1, self.seed_bags):
+            make = self._maker(name, seed=self.options.seed + extra, **tuned)
+            keep = self.explain_rows is not None
+            try:
+                with deadline(self.budget.end()):
+                    runs.append(
+                        cross_validate(
+                            name,
+                            make,
+                            self.features.X_train,
+                            self.dataset.y,
+                            self.features.X_test,
+                            self.fold,
+                            self.metric,
+                            keep_models=keep,
+                            fold_features=self.fold_features,
+                        )  # fmt: skip
+                    )
+            except OutOfTime:
+                log.warning("%s: no time left for seed bag %d; not bagged", name, extra + 1)
+                return None
+        bag_name = f"{name}-bag{self.seed_bags}"
+        bag = bag_results(bag_name, runs, self.dataset.y, self.fold, self.metric)
+        bag.tuned, bag.trials = True, best.trials
+        if self.explain_rows is not None:
+            for run in runs[1:]:  # the best trial's own run is explained already
+                explain(run, self.features.X_train, self.fold, self.explain_rows,
+                        self.shap_cap, self.fold_features)  # fmt: skip
+            bag.shap_rows, bag.shap = average_shap(runs)
+            bag.shap_seconds = sum(r.shap_seconds for r in runs)
+        self._finish(bag, explained=True)
+        return bag
+
+    def _space_params(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        import optuna
+
+        return MODELS.get(name).search_space(optuna.trial.FixedTrial(params)) or {}
 
     def _checkpoint(self, name: str) -> FoldCheckpoint | None:
         """Saved folds of a plain entry; keyed by the data, so changed inputs are refitted."""
@@ -286,14 +383,14 @@ class EntryRunner:
 
     # Shared.
 
-    def _finish(self, result: CVResult) -> None:
-        """Subset scores, SHAP of the sampled rows, and a log line."""
+    def _finish(self, result: CVResult, explained: bool = False) -> None:
+        """Subset scores, SHAP of the sampled rows (unless ``explained``), and a log line."""
         y = self.dataset.y
         result.subset_scores = {
             name: self.metric.score(y[mask], result.oof[mask])
             for name, mask in self.subsets.items()
         }
-        if self.explain_rows is not None:
+        if self.explain_rows is not None and not explained:
             explain(
                 result, self.features.X_train, self.fold, self.explain_rows, self.shap_cap,
                 self.fold_features,

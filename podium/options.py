@@ -9,23 +9,26 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 MAX_FOLDS = 20
+MAX_SEED_BAGS = 10
 
 
 @dataclass(frozen=True)
 class RunOptions:
     comp: str
+    # The preset (podium.presets) fills in every option below that is left None.
+    preset: str = "medium"
     data_dir: Path | None = None
     out: Path | None = None
     folds: int = 5
     seed: int = 42
-    models: tuple[str, ...] | None = None  # None: the competition's default models
+    models: tuple[str, ...] | None = None  # None: the preset's (or the competition's) models
     synthetic_scale: Literal["small", "full"] = "small"
     # "auto": the competition's choice; "none" or "balanced" overrides it for every model.
     class_weight: Literal["auto", "none", "balanced"] = "auto"
     progress: bool = True
     report: bool = True
-    # SHAP of the tree models on this many out-of-fold rows, within this many seconds per model.
-    shap_rows: int = 2000
+    # SHAP on this many out-of-fold rows (None: the preset's), within this many seconds per model.
+    shap_rows: int | None = None
     shap_seconds: float = 60.0
     # Tuning: either turns Optuna on. The budget bounds the whole run, in seconds; trials is
     # the number of finished trials each model's study reaches.
@@ -46,6 +49,10 @@ class RunOptions:
     target_encoding: Literal["auto", "on", "off"] = "auto"
     # Cluster the training rows instead of predicting (segmentation competitions always do).
     segment: bool = False
+    # Each booster's best trial refitted with this many seeds and averaged (None: the preset's).
+    seed_bags: int | None = None
+    # Set by podium.presets.apply_preset once the preset's values are filled in.
+    preset_applied: bool = False
 
     @property
     def tuning(self) -> bool:

@@ -75,11 +75,13 @@ def present(result: RunResult) -> str:
             f"Oracle {metric.name} of the synthetic sample's true probabilities: "
             f"{result.oracle_score:.4f} (the ceiling)"
         )
-    for name, study in result.tuning.items():
+    if result.tuning:
+        lines += ["", "Tuning (seconds spent per model and what they bought):", _tuning(result)]
+    if result.preset is not None and result.total_seconds is not None:
+        budget = "" if result.time_budget is None else f" of a {result.time_budget:g} s budget"
         lines.append(
-            f"Tuning {name}: trials {study['trials_finished']} ({study['trials_pruned']} pruned, "
-            f"{study['trials_this_run']} this run), best trial {study['best_trial']}: "
-            + ", ".join(f"{k}={_short(v)}" for k, v in study["best_params"].items())
+            f"Preset {result.preset}: models {', '.join(result.models)}; "
+            f"run took {result.total_seconds:.0f} s{budget}"
         )
     if result.notes:
         lines += ["", *result.notes, ""]
@@ -92,6 +94,29 @@ def present(result: RunResult) -> str:
         lines.append(f"Report: {result.report}")
     lines.append(f"Run folder: {result.run_dir}")
     return "\n".join(lines)
+
+
+def _tuning(result: RunResult) -> str:
+    rows = [("model", "seconds", "trials", "this run", "defaults", "best", "gain", "best params")]
+    for name, study in result.tuning.items():
+        gain = study.get("gain_over_defaults")
+        rows.append(
+            (
+                name,
+                f"{study['seconds']:.0f}",
+                f"{study['trials_finished']} ({study['trials_pruned']} pruned)",
+                str(study["trials_this_run"]),
+                _value(study["default_value"]),
+                _value(study["best_value"]),
+                "-" if gain is None else f"{gain:+.4f}",
+                ", ".join(f"{k}={_short(v)}" for k, v in study["best_params"].items()),
+            )
+        )
+    return _table(rows)
+
+
+def _value(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
 
 
 def _short(value: object) -> str:

@@ -26,7 +26,12 @@ from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec, Dataset
 from ensembles import build_ensembles
 from models import MODELS
 from podium import __version__
-from podium.artifacts import write_explanations, write_predictions, write_report
+from podium.artifacts import (
+    write_explanations,
+    write_predictions,
+    write_report,
+    write_schedule,
+)
 from podium.atomic import write_text
 from podium.entries import Budget, EntryRunner
 from podium.errors import ConfigError
@@ -35,7 +40,8 @@ from podium.folds import make_folds
 from podium.leaderboard import build_leaderboard, to_markdown
 from podium.loading import dataset_fingerprint, load_dataset
 from podium.metrics import confusion, get_metric, per_class_f1
-from podium.options import MAX_FOLDS, RunOptions
+from podium.options import MAX_FOLDS, MAX_SEED_BAGS, RunOptions
+from podium.presets import apply_preset, get_preset
 from podium.segment_run import run_segmentation
 
 log = logging.getLogger(__name__)
@@ -68,6 +74,10 @@ class RunResult:
     report: Path | None = None
     tuning: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     notes: tuple[str, ...] = ()  # segmentation: the choices of K and the questions' answers
+    preset: str | None = None
+    models: tuple[str, ...] = ()
+    time_budget: float | None = None
+    total_seconds: float | None = None
 
 
 def validate_options(options: RunOptions) -> CompetitionSpec:
@@ -75,7 +85,8 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
     spec = get_competition(options.comp)
     if not 2 <= options.folds <= MAX_FOLDS:
         raise ConfigError(f"--folds must be between 2 and {MAX_FOLDS}, got {options.folds}")
-    if options.shap_rows < 0 or options.shap_seconds < 0:
+    get_preset(options.preset)
+    if (options.shap_rows or 0) < 0 or options.shap_seconds < 0:
         raise ConfigError("--shap-rows and --shap-seconds must not be negative")
     if options.seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer, got {options.seed}")
@@ -99,6 +110,10 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
         raise ConfigError(
             f"--time-budget must be a positive number of seconds, got {options.time_budget:g}"
         )
+    if options.seed_bags is not None and not 1 <= options.seed_bags <= MAX_SEED_BAGS:
+        raise ConfigError(
+            f"--seed-bags must be between 1 and {MAX_SEED_BAGS}, got {options.seed_bags}"
+        )
     if options.trials is not None and options.trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {options.trials}")
     if options.run_id is not None:
@@ -118,12 +133,14 @@ def run(
 ) -> RunResult:
     """Run a competition end to end. ``dataset`` replaces the loader (tests, benchmarks);
     ``started`` (a :func:`time.monotonic` value) is when the time budget began."""
+    options = apply_preset(options)
     spec = validate_options(options)
     budget = Budget(time.monotonic() if started is None else started, options.time_budget)
     metric = get_metric(spec.metric)
     model_names = options.models or spec.default_models
     area = run_area(spec, options)
-    storage = _open_storage(options, area) if options.tuning else None
+    segmenting = spec.task == "segmentation" or options.segment
+    storage = _open_storage(options, area) if options.tuning and not segmenting else None
     run_id = options.run_id or _new_run_id(area)
     resolved = _resolved_options(options, spec, model_names)
     with _staging(area, run_id, resolved) as stage:
@@ -139,7 +156,7 @@ def run(
             f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
         )  # fmt: skip
 
-        if spec.task == "segmentation" or options.segment:
+        if segmenting:
             # Returning inside the block still renames the staging folder into place.
             return _segmentation_run(spec, dataset, stage, resolved, area / run_id, budget)
         fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
@@ -157,7 +174,7 @@ def run(
             spec=spec, dataset=dataset, features=features, fold=fold, options=options,
             subsets=subsets, budget=budget, checkpoints=stage / CHECKPOINTS, run_id=run_id,
             storage=storage, tuning_area=area / "tuning",
-            fold_features=featurized.fold_features,
+            fold_features=featurized.fold_features, seed_bags=options.seed_bags or 1,
         )  # fmt: skip
         results = runner.run(model_names)
         if not results:
@@ -210,6 +227,8 @@ def run(
         tuning = {name: outcome.to_json() for name, outcome in runner.tuning.items()}
         if tuning:
             write_text(stage / "tuning.json", _json(tuning))
+        if runner.schedule:
+            write_schedule(stage / "tuning_schedule.csv", runner.schedule)
         summary: dict[str, Any] = {
             "competition": spec.name,
             "data_source": dataset.source,
@@ -225,6 +244,7 @@ def run(
             "shipped_kind": best.kind,
             "ensemble_weights": {e.model: e.params["weights"] for e in ensembles},
             "oracle_score": oracle,
+            "preset": options.preset,
             "time_budget": options.time_budget,
         }
         if options.report:
@@ -261,6 +281,10 @@ def run(
         oracle_score=oracle,
         confusion=matrix,
         tuning=tuning,
+        preset=options.preset,
+        models=tuple(model_names),
+        time_budget=options.time_budget,
+        total_seconds=summary["total_seconds"],
     )
 
 
@@ -328,6 +352,7 @@ def resume_options(
         ) from None
     fields = {f.name for f in dataclasses.fields(RunOptions)}
     values = {k: v for k, v in saved.items() if k in fields}
+    values.setdefault("preset_applied", True)  # runs from before presets: fully resolved
     values.update(overrides)
     if values.get("storage") and "***" in str(values["storage"]) and "storage" not in overrides:
         raise ConfigError(

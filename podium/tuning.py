@@ -113,6 +113,8 @@ class TuningOutcome:
     new_trials: int  # trials this run finished
     seconds: float
     values: list[float] = field(default_factory=list)  # complete trials' values, by number
+    # What the tuning bought: best minus default, signed so that positive is better.
+    gain: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,6 +129,7 @@ class TuningOutcome:
             "trials_stopped_by_budget": self.stopped,
             "trials_this_run": self.new_trials,
             "seconds": round(self.seconds, 3),
+            "gain_over_defaults": None if self.gain is None else round(self.gain, 6),
         }
 
 
@@ -149,11 +152,24 @@ class ModelTuner:
     worker: str
     seed: int
     on_trial: Callable[[FrozenTrial, float | None], None] | None = None
+    on_fold: Callable[[int, int], None] | None = None  # (trial number, fold) after each fold
     fold_features: FoldFeatures | None = None
+    # Set by open(): the study, and this run's finished and stopped trials and seconds.
+    study: optuna.Study = field(init=False)
+    new: int = field(init=False, default=0)
+    stopped: int = field(init=False, default=0)
+    seconds: float = field(init=False, default=0.0)
 
     def run(self, n_trials: int | None, until: float | None) -> TuningOutcome:
-        started = time.monotonic()
-        study = optuna.create_study(
+        """Trials until the study has ``n_trials`` finished ones or ``until`` passes."""
+        self.open()
+        while self.wants_trial(n_trials) and (until is None or time.monotonic() < until):
+            self.step(until)
+        return self.outcome(n_trials, until)
+
+    def open(self) -> None:
+        """Create or join the study; reclaim this worker's cut trials; enqueue the defaults."""
+        self.study = optuna.create_study(
             storage=self.storage,
             study_name=self.study_name,
             direction=self.metric.direction,
@@ -163,18 +179,35 @@ class ModelTuner:
             ),
             load_if_exists=True,
         )
-        self._recover(study)
-        self._enqueue_defaults(study)
-        new = stopped = 0
-        while True:
-            if n_trials is not None and len(_trials(study, FINISHED)) >= n_trials:
-                break
-            if until is not None and time.monotonic() >= until:
-                break
-            state = self._run_trial(study, until)
-            new += state in FINISHED
-            stopped += state == TrialState.FAIL
-        return self._outcome(study, n_trials, until, new, stopped, time.monotonic() - started)
+        self._recover(self.study)
+        self._enqueue_defaults(self.study)
+        self.new = self.stopped = 0
+        self.seconds = 0.0
+
+    def finished(self) -> int:
+        """Finished (complete or pruned) trials in the study, from every worker."""
+        return len(_trials(self.study, FINISHED))
+
+    def wants_trial(self, n_trials: int | None) -> bool:
+        return n_trials is None or self.finished() < n_trials
+
+    def best_value(self) -> float | None:
+        best = _best_trial(_trials(self.study, FINISHED), self.metric)
+        return None if best is None else float(best.value or 0.0)
+
+    def step(self, until: float | None) -> FrozenTrial:
+        """Run one trial (stopped at ``until``) and return it as the study recorded it."""
+        started = time.monotonic()
+        try:
+            frozen = self._run_trial(self.study, until)
+        finally:
+            self.seconds += time.monotonic() - started
+        self.new += frozen.state in FINISHED
+        self.stopped += frozen.state == TrialState.FAIL
+        return frozen
+
+    def outcome(self, n_trials: int | None, until: float | None) -> TuningOutcome:
+        return self._outcome(self.study, n_trials, until, self.new, self.stopped, self.seconds)
 
     def _recover(self, study: optuna.Study) -> None:
         """Trials of this worker left running by a killed process: failed and enqueued again."""
@@ -193,7 +226,7 @@ class ModelTuner:
         params = _suggested(self.space, self.defaults)
         study.enqueue_trial(params, user_attrs={"default": True})
 
-    def _run_trial(self, study: optuna.Study, until: float | None) -> TrialState:
+    def _run_trial(self, study: optuna.Study, until: float | None) -> FrozenTrial:
         trial = study.ask()
         trial.set_user_attr("worker", self.worker)
         params = self.space(trial) or {}
@@ -203,6 +236,8 @@ class ModelTuner:
         def report(k: int, score: float) -> None:
             running.append(score)
             trial.report(float(np.mean(running)), k)
+            if self.on_fold is not None:
+                self.on_fold(trial.number, k)
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
@@ -226,11 +261,16 @@ class ModelTuner:
         frozen = study.tell(trial, value, state=state)
         if state == TrialState.COMPLETE:
             self._keep(study, frozen, result)
-        checkpoint.clear()
+        if state == TrialState.FAIL and frozen.user_attrs.get("default"):
+            # The defaults cut short by their share of the budget: queued again with their
+            # finished folds kept, so time left over later continues them.
+            study.enqueue_trial(frozen.params, user_attrs={"default": True})
+        else:
+            checkpoint.clear()
         if self.on_trial is not None:
             best = _best_trial(_trials(study, FINISHED), self.metric)
             self.on_trial(frozen, None if best is None else best.value)
-        return state
+        return frozen
 
     def evaluate(
         self,

@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``run.py`` with ``args``, in the quick preset unless a preset or ``--resume`` is given."""
+    if "--preset" not in args and "--resume" not in args:
+        args = ("--preset", "quick", *args)
     return subprocess.run(
         [sys.executable, str(ROOT / "run.py"), *args],
         cwd=cwd,
@@ -89,7 +92,19 @@ def test_without_data_it_says_it_uses_the_synthetic_sample(tmp_path, monkeypatch
     import competitions.hotstar as hotstar_module
 
     monkeypatch.setitem(hotstar_module.SIZES, "small", (1200, 300))
-    code = main(["--comp", "hotstar", "--models", "logreg", "--folds", "3", "--no-progress"])
+    code = main(
+        [
+            "--preset",
+            "quick",
+            "--comp",
+            "hotstar",
+            "--models",
+            "logreg",
+            "--folds",
+            "3",
+            "--no-progress",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert (
@@ -139,7 +154,7 @@ def test_unknown_competition_lists_the_known_ones(tmp_path):
 )
 def test_bad_options_fail_fast_with_a_message(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
-    assert main(["--comp", "hotstar", *args]) != 0
+    assert main(["--preset", "quick", "--comp", "hotstar", *args]) != 0
     assert message in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
 

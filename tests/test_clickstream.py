@@ -154,8 +154,9 @@ def test_class_weight_balanced_changes_the_model():
 def test_end_to_end_run_writes_predictions_json(tmp_path):
     cs.write_files(generate(150, 40, seed=2), tmp_path / "data")
     done = subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), "--comp", "clickstream", "--folds", "3",
-         "--models", "lgbm", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")],
+        [sys.executable, str(ROOT / "run.py"), "--preset", "quick", "--comp", "clickstream",
+         "--folds", "3", "--models", "lgbm", "--data-dir", str(tmp_path / "data"),
+         "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

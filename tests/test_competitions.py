@@ -19,6 +19,7 @@ def test_synthetic_run_is_complete_and_reproducible(tmp_path, monkeypatch, name)
     submissions = []
     for attempt in ("a", "b"):
         options = RunOptions(
+            preset="quick",
             comp=name, out=tmp_path / attempt, folds=3, models=("logreg",), progress=False,
             shap_rows=0,
         )  # fmt: skip

@@ -118,6 +118,7 @@ def feature_log(caplog) -> list[str]:
 def test_one_changed_byte_in_an_input_file_rebuilds_the_features(tmp_path, hotstar_dir, caplog):
     caplog.set_level(logging.INFO)
     options = RunOptions(
+        preset="quick",
         comp="hotstar", data_dir=hotstar_dir, out=tmp_path / "runs", models=("logreg",),
         folds=2, progress=False, report=False, shap_rows=0,
     )  # fmt: skip

@@ -142,7 +142,7 @@ def test_a_run_with_clusters_and_target_encoding_explains_them(tmp_path, caplog)
     caplog.set_level(logging.INFO)
     dataset = talkingdata.synthesize("small", 0)
     options = RunOptions(
-        comp="talkingdata", out=tmp_path, models=("lgbm",), folds=2, progress=False,
+        preset="quick", comp="talkingdata", out=tmp_path, models=("lgbm",), folds=2, progress=False,
         report=False, shap_rows=300, clusters="kmeans,gmm", cluster_k=4, target_encoding="on",
         transductive_clusters=True,
     )  # fmt: skip
@@ -165,6 +165,6 @@ def test_a_run_with_clusters_and_target_encoding_explains_them(tmp_path, caplog)
     ],
 )
 def test_bad_feature_options_fail_before_any_work(tmp_path, capsys, args, message):
-    assert main(["--comp", "hotstar", "--out", str(tmp_path), *args]) == 2
+    assert main(["--preset", "quick", "--comp", "hotstar", "--out", str(tmp_path), *args]) == 2
     assert message in capsys.readouterr().err
     assert not list(tmp_path.iterdir())

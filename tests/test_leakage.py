@@ -22,7 +22,7 @@ def test_shuffled_target_scores_at_chance(tmp_path, medium_hotstar):
     for seed in range(3):
         y = np.random.default_rng(seed).permutation(medium_hotstar.y)
         shuffled = dataclasses.replace(medium_hotstar, y=y, truth=None)
-        options = RunOptions(comp="hotstar", out=tmp_path, progress=False)
+        options = RunOptions(preset="quick", comp="hotstar", out=tmp_path, progress=False)
         board = run(options, dataset=shuffled).leaderboard.set_index("model")
         for model in scores:
             scores[model].append(board.loc[model, "cv_mean"])
@@ -33,7 +33,7 @@ def test_shuffled_target_scores_at_chance(tmp_path, medium_hotstar):
 
 @pytest.mark.slow
 def test_real_target_is_learned_well_above_chance(tmp_path, medium_hotstar):
-    options = RunOptions(comp="hotstar", out=tmp_path, progress=False)
+    options = RunOptions(preset="quick", comp="hotstar", out=tmp_path, progress=False)
     board = run(options, dataset=medium_hotstar).leaderboard.set_index("model")
     assert board.loc["lgbm", "cv_mean"] > 0.75
     assert board.loc["logreg", "cv_mean"] > 0.72

@@ -48,7 +48,10 @@ def parse(path: Path) -> Page:
 @pytest.fixture(scope="module")
 def hotstar_run(tmp_path_factory, tiny_hotstar):
     out = tmp_path_factory.mktemp("report")
-    return run(RunOptions(comp="hotstar", out=out, progress=False, shap_rows=500), tiny_hotstar)
+    return run(
+        RunOptions(preset="quick", comp="hotstar", out=out, progress=False, shap_rows=500),
+        tiny_hotstar,
+    )
 
 
 @pytest.mark.slow
@@ -82,7 +85,9 @@ def test_shap_tables_use_readable_feature_names(hotstar_run):
 
 @pytest.mark.slow
 def test_no_report_skips_it(tmp_path, tiny_hotstar):
-    options = RunOptions(comp="hotstar", out=tmp_path, progress=False, report=False, shap_rows=0)
+    options = RunOptions(
+        preset="quick", comp="hotstar", out=tmp_path, progress=False, report=False, shap_rows=0
+    )
     result = run(options, tiny_hotstar)
     assert result.report is None and not (result.run_dir / "report.html").exists()
     assert not list(result.run_dir.glob("shap_*"))

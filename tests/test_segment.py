@@ -75,7 +75,9 @@ def test_profile_sizes_means_lifts_and_top_categories():
 @pytest.mark.slow
 def test_talkingdata_segment_run_answers_its_questions(tmp_path):
     dataset = talkingdata.synthesize("small", 0)
-    options = RunOptions(comp="talkingdata", out=tmp_path, segment=True, progress=False)
+    options = RunOptions(
+        preset="quick", comp="talkingdata", out=tmp_path, segment=True, progress=False
+    )
     result = run(options, dataset=dataset)
     folder = result.run_dir
     assignments = pd.read_csv(folder / "assignments.csv", dtype={"device_id": str})
@@ -106,6 +108,7 @@ def test_talkingdata_segment_run_answers_its_questions(tmp_path):
     k = int(result.leaderboard.loc[result.leaderboard["shipped"], "k"].iloc[0])
     supervised = run(
         RunOptions(
+            preset="quick",
             comp="talkingdata", out=tmp_path, models=("logreg",), folds=2, progress=False,
             report=False, shap_rows=0, clusters_from=str(folder),
         ),
@@ -116,7 +119,9 @@ def test_talkingdata_segment_run_answers_its_questions(tmp_path):
 
 
 def test_segment_needs_a_declared_segmentation(tmp_path, capsys):
-    assert main(["--comp", "hotstar", "--segment", "--out", str(tmp_path)]) == 2
+    assert (
+        main(["--preset", "quick", "--comp", "hotstar", "--segment", "--out", str(tmp_path)]) == 2
+    )
     assert "hotstar declares no segmentation" in capsys.readouterr().err
 
 

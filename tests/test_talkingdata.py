@@ -205,8 +205,8 @@ def test_end_to_end_run_on_a_synthetic_sample(tmp_path):
     td.write_files(sample, tmp_path / "data" / "nested")
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
-        [sys.executable, str(root / "run.py"), "--comp", "talkingdata", "--folds", "3",
-         "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")],
+        [sys.executable, str(root / "run.py"), "--preset", "quick", "--comp", "talkingdata",
+         "--folds", "3", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -124,7 +124,16 @@ def finished_trials(db: Path) -> list[tuple[int, str, str]]:
 @pytest.mark.slow
 def test_a_killed_run_resumes_without_repeating_trials(tmp_path, hotstar_dir):
     out = tmp_path / "out"
-    args = ["--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out)]
+    args = [
+        "--preset",
+        "quick",
+        "--comp",
+        "hotstar",
+        "--data-dir",
+        str(hotstar_dir),
+        "--out",
+        str(out),
+    ]
     command = [sys.executable, str(ROOT / "run.py"), *args, "--models", "lgbm", "--trials", "8"]
     process = subprocess.Popen(command + ["--no-report"], cwd=tmp_path, stderr=subprocess.PIPE)
     db = out / "tuning" / "studies.db"
@@ -160,7 +169,16 @@ def test_a_killed_run_resumes_without_repeating_trials(tmp_path, hotstar_dir):
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_run_resumable_and_says_how(tmp_path, hotstar_dir):
     out = tmp_path / "out"
-    args = ["--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out)]
+    args = [
+        "--preset",
+        "quick",
+        "--comp",
+        "hotstar",
+        "--data-dir",
+        str(hotstar_dir),
+        "--out",
+        str(out),
+    ]
     command = [sys.executable, str(ROOT / "run.py"), *args, "--trials", "50", "--no-report"]
     process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     db = out / "tuning" / "studies.db"

@@ -1,0 +1,142 @@
+"""The tuning budget allocator, on fake studies whose trials take known (simulated) seconds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from podium.allocate import Allocator
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeStudy:
+    """A model whose trials cost ``cost`` seconds and score the next of ``values`` (higher is
+    better); a trial that would end after its deadline is stopped there with no score."""
+
+    def __init__(self, name: str, cost: float, values: Iterator[float], clock: Clock) -> None:
+        self.name = name
+        self.cost = cost
+        self.values = values
+        self.clock = clock
+        self.scores: list[float] = []
+
+    def wants_trial(self, n_trials: int | None) -> bool:
+        return n_trials is None or len(self.scores) < n_trials
+
+    def best_value(self) -> float | None:
+        return max(self.scores) if self.scores else None
+
+    def step(self, until: float | None) -> None:
+        if until is not None and self.clock.now + self.cost > until:
+            self.clock.now = until
+            return
+        self.clock.now += self.cost
+        self.scores.append(next(self.values))
+
+
+def improving(start: float, step: float) -> Iterator[float]:
+    value = start
+    while True:
+        yield value
+        value += step
+
+
+def flat(value: float) -> Iterator[float]:
+    while True:
+        yield value
+
+
+def allocate(studies, clock, end, n_trials=None, reserve=lambda s: 0.0):
+    allocator = Allocator(studies, True, n_trials, end, reserve=reserve, clock=clock)
+    return allocator, allocator.run()
+
+
+def test_every_model_gets_its_defaults_first_cheapest_first():
+    clock = Clock()
+    studies = [
+        FakeStudy("cheap", 1.0, improving(0.70, 0.001), clock),
+        FakeStudy("mid", 3.0, improving(0.75, 0.001), clock),
+        FakeStudy("slow", 10.0, improving(0.72, 0.001), clock),
+    ]
+    _, steps = allocate(studies, clock, end=100.0)
+    assert [s.model for s in steps[:3]] == ["cheap", "mid", "slow"]
+    assert {s.reason for s in steps[:3]} == {"defaults"}
+    assert [s.model for s in steps[3:6]] == ["cheap", "mid", "slow"]
+    assert {s.reason for s in steps[3:6]} == {"first tuned"}
+    assert all(s.reason == "eci" for s in steps[6:])
+
+
+def test_a_model_that_stops_improving_yields_its_time():
+    clock = Clock()
+    studies = [
+        FakeStudy("stalled", 2.0, flat(0.80), clock),  # best default, never improves
+        FakeStudy("learner", 2.0, improving(0.78, 0.002), clock),  # behind, keeps improving
+    ]
+    allocator, steps = allocate(studies, clock, end=200.0)
+    trials = Counter(s.model for s in steps)
+    assert trials["learner"] > 3 * trials["stalled"]
+    assert trials["stalled"] >= 2  # still tried again while its stall was short
+    spent = {arm.name: arm.seconds for arm in allocator.arms}
+    assert spent["learner"] > spent["stalled"]
+
+
+def test_a_stalled_leader_hands_trials_to_the_others():
+    clock = Clock()
+    studies = [
+        FakeStudy("leader", 1.0, flat(0.90), clock),
+        FakeStudy("behind", 1.0, flat(0.70), clock),
+    ]
+    _, steps = allocate(studies, clock, end=200.0)
+    trials = Counter(s.model for s in steps)
+    assert trials["leader"] > trials["behind"] > 5  # the far-behind model gets a bounded share
+
+
+def test_no_trial_starts_that_cannot_finish_and_nothing_runs_past_the_end():
+    clock = Clock()
+    studies = [
+        FakeStudy("fast", 1.0, improving(0.7, 0.01), clock),
+        FakeStudy("slow", 30.0, improving(0.8, 0.01), clock),
+    ]
+    _, steps = allocate(studies, clock, end=50.0)
+    assert clock.now <= 50.0
+    assert Counter(s.model for s in steps)["slow"] == 1  # a second trial (30 s) never fits
+
+
+def test_the_reserve_after_tuning_is_kept_back():
+    clock = Clock()
+    studies = [FakeStudy("m", 2.0, improving(0.7, 0.01), clock)]
+    _, steps = allocate(studies, clock, end=100.0, reserve=lambda seconds: 5 * seconds)
+    assert clock.now <= 100.0 - 5 * 2.0
+
+
+def test_a_default_that_overruns_its_share_leaves_the_model_out_not_the_others():
+    clock = Clock()
+    studies = [
+        FakeStudy("huge", 80.0, improving(0.9, 0.01), clock),
+        FakeStudy("small", 1.0, improving(0.7, 0.01), clock),
+    ]
+    _, steps = allocate(studies, clock, end=100.0)
+    assert studies[0].scores == []  # its share was 50 s
+    assert len(studies[1].scores) > 10
+
+
+@pytest.mark.parametrize("budget", [None, 1000.0])
+def test_a_trial_target_is_reached_and_never_exceeded(budget):
+    clock = Clock()
+    studies = [
+        FakeStudy("a", 1.0, improving(0.7, 0.01), clock),
+        FakeStudy("b", 2.0, flat(0.8), clock),
+    ]
+    _, steps = allocate(studies, clock, end=budget, n_trials=4)
+    assert [len(s.scores) for s in studies] == [4, 4]
+    if budget is None:  # a target alone: each model in turn, the same order every time
+        assert [s.model for s in steps] == ["a", "b"] + ["a"] * 3 + ["b"] * 3
