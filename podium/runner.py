@@ -28,6 +28,7 @@ from models import MODELS
 from podium import __version__
 from podium.artifacts import write_explanations, write_predictions, write_report
 from podium.atomic import write_text
+from podium.degenerate import check_features, check_labels, check_rows
 from podium.entries import Budget, EntryRunner
 from podium.errors import ConfigError
 from podium.featurize import check_options, featurize
@@ -105,12 +106,24 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
         stage = run_area(spec, options) / f".{options.run_id}{PARTIAL}"
         if not stage.is_dir():
             raise ConfigError(f"--resume {options.run_id}: no interrupted run at {stage}")
+    if options.out is not None:
+        _check_out(options.out)
     if options.data_dir is not None and not options.data_dir.is_dir():
         raise ConfigError(f"--data-dir {str(options.data_dir)!r} is not a folder")
     if options.segment and spec.segmentation is None:
         raise ConfigError(f"--segment: {spec.name} declares no segmentation")
     check_options(spec, options)
     return spec
+
+
+def _check_out(out: Path) -> None:
+    """--out must be a folder, or creatable as one: no file in the way."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                what = "is a file" if folder == out else f"lies inside {str(folder)!r}, a file"
+                raise ConfigError(f"--out {str(out)!r} {what}, not a folder: name a folder")
+            return
 
 
 def run(
@@ -139,12 +152,22 @@ def run(
             f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
         )  # fmt: skip
 
+        source = dataset.file_labels[0]
         if spec.task == "segmentation" or options.segment:
+            plan = spec.segmentation
+            assert plan is not None  # validate_options checked it
+            check_rows(len(dataset.train), source, minimum=plan.k_range[0] + 1, purpose="cluster")
             # Returning inside the block still renames the staging folder into place.
             return _segmentation_run(spec, dataset, stage, resolved, area / run_id, budget)
+        check_labels(
+            dataset.y, dataset.classes, options.folds, source,
+            stratified=spec.folds.kind in ("stratified", "stratified_group"),
+        )  # fmt: skip
+        check_rows(len(dataset.test), dataset.file_labels[1], purpose="predict")
         fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
         featurized = featurize(spec, options, dataset, data_key, fold, area)
         features, feature_seconds = featurized.features, featurized.seconds
+        check_features(features.X_train, source)
         if budget.seconds is not None and budget.left() <= 0:
             raise ConfigError(
                 f"--time-budget {budget.seconds:g} s was used up by loading the data and "
