@@ -61,8 +61,10 @@ class Column:
         if self.kind == "time":
             window = f" from {self.window[0]} up to {self.window[1]}" if self.window else ""
             return f"a YYYY-MM-DD HH:MM:SS time{window}"
-        parts = ["a finite number" if self.finite or self.low is not None or self.high is not None
-                 else "a number"]  # fmt: skip
+        bounded = self.finite or self.low is not None or self.high is not None
+        parts = [
+            "an integer" if self.kind == "int" else "a finite number" if bounded else "a number"
+        ]
         if self.low is not None and self.high is not None:
             parts.append(f"from {self.low:g} to {self.high:g}")
         elif self.low is not None:

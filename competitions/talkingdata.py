@@ -51,10 +51,8 @@ from submissions.formats import ProbabilityCSV
 log = logging.getLogger(__name__)
 
 # The competition's week; an event outside it (like the sample's fake 2018 row) is impossible.
-EVENT_WINDOW = (pd.Timestamp("2016-04-30"), pd.Timestamp("2016-05-09"))
+EVENT_WINDOW = ("2016-04-30", "2016-05-09")
 MISSING_LOCATIONS = ((0.0, 0.0), (1.0, 1.0))
-
-WINDOW = tuple(str(t.date()) for t in EVENT_WINDOW)
 
 TABLES: dict[str, tuple[Column, ...]] = {
     "gender_age_train": (
@@ -73,7 +71,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "events": (
         Column("event_id", "int"),
         Column("device_id", "int"),
-        Column("timestamp", "time", window=WINDOW),
+        Column("timestamp", "time", window=EVENT_WINDOW),
         Column("longitude", "float", low=-180, high=180),
         Column("latitude", "float", low=-90, high=90),
     ),
