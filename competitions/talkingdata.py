@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import MaxAbsScaler
 
 from competitions import talkingdata_features
 from competitions.spec import (
@@ -260,6 +259,8 @@ def segmentation_inputs(dataset: Dataset) -> tuple[FeatureSet, pd.DataFrame]:
     """The labelled devices' feature matrix (max-abs scaled, so counts do not outweigh the
     one-hot columns) and their profile: group, gender, age group, events, brand and model."""
     features = talkingdata_features.build(dataset)
+    from sklearn.preprocessing import MaxAbsScaler  # deferred: slow to import
+
     X = MaxAbsScaler().fit_transform(features.X_train).astype(np.float32)
     train = dataset.train
     groups = pd.Series(np.asarray(GROUPS)[dataset.y], index=train.index)

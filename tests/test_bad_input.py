@@ -374,3 +374,12 @@ def test_an_input_error_is_reported_within_seconds_of_start(tmp_path):
     assert done.returncode == 3
     assert done.stderr.strip().endswith("no rows below the header: podium needs rows to learn from")
     assert seconds < 5, f"took {seconds:.1f} s"
+
+
+def test_the_cli_imports_no_heavy_library_before_it_needs_one():
+    """``--help`` and load-time errors answer in about a second because the CLI's imports stop
+    short of scikit-learn, matplotlib, the boosters and Optuna (each is imported when used)."""
+    heavy = ("sklearn", "matplotlib", "lightgbm", "xgboost", "catboost", "optuna", "scipy.optimize")
+    code = f"import sys, podium.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
