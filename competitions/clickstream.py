@@ -9,7 +9,10 @@ Metric: F1 with macro averaging; the submission is ``predictions.json`` as
 
 Rows are users, so folds over rows are folds over users: a user's sessions never straddle
 train and validation. Sessions of users in neither user file are dropped with a counted
-warning; a user without sessions gets zero session features.
+warning; a user without sessions gets zero session features. Physically impossible values
+(declared per column: negative or infinite durations and page views, sessions outside 2023 up
+to the challenge's release, ages outside 0..120) drop their row with a counted warning, or
+become missing for a test user, who must be predicted; in an ID or the label they stop the run.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ import scipy.sparse as sp
 
 from competitions.clickstream_sample import CLASSES, SCALES, ClickStreamSample, generate_scale
 from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
-from competitions.tables import Column, common_folder, drop_unknown, read_tables, require_values
+from competitions.tables import (
+    Column,
+    check_values,
+    common_folder,
+    drop_unknown,
+    read_tables,
+    require_values,
+)
 from features.aggregates import category_shares, numeric_aggregates, word_bag
 from features.base import FeatureSet
 from features.clusters import ClusterView
@@ -36,27 +46,29 @@ from submissions.formats import LabelJSON
 
 log = logging.getLogger(__name__)
 
+# Sessions are from 2023; none can be later than the challenge's release (2024-03-20).
+SESSION_WINDOW = ("2023-01-01", "2024-03-21")
 USER_COLUMNS = (
-    Column("user_id", "str"),
-    Column("age", "float"),
+    Column("user_id", "str", key=True),
+    Column("age", "float", low=0, high=120),
     Column("abandoned_cart", "str"),
     Column("user_category", "str"),
 )
 SESSION_COLUMNS = (
     Column("user_id", "str"),
     Column("session_id", "str"),
-    Column("timestamp", "str"),
+    Column("timestamp", "time", window=SESSION_WINDOW),
     Column("device_type", "str"),
     Column("browser", "str"),
     Column("operating_system", "str"),
     Column("country", "str"),
     Column("search_query", "str"),
-    Column("page_views", "float"),
-    Column("session_duration", "float"),
+    Column("page_views", "float", low=0),
+    Column("session_duration", "float", low=0),
 )
 TABLES = {
-    "user_train": (*USER_COLUMNS, Column("marketing_target", "int")),
-    "user_test": (*USER_COLUMNS, Column("test_id", "int")),
+    "user_train": (*USER_COLUMNS, Column("marketing_target", "int", key=True)),
+    "user_test": (*USER_COLUMNS, Column("test_id", "int", low=1, key=True)),
     "session_train": SESSION_COLUMNS,
     "session_test": SESSION_COLUMNS,
 }
@@ -78,6 +90,11 @@ def prepare(
     truth: np.ndarray | None = None,
 ) -> Dataset:
     labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
+    # Test users must all be predicted: an impossible value of theirs becomes missing.
+    raw = {
+        name: check_values(frame, TABLES[name], labels[name], keep_rows=name == "user_test")
+        for name, frame in raw.items()
+    }
     train, test = raw["user_train"], raw["user_test"]
     for name, frame in (("user_train", train), ("user_test", test)):
         _check_users(frame, labels[name])
@@ -134,18 +151,7 @@ def _check_users(frame: pd.DataFrame, label: str) -> None:
 
 
 def _known_sessions(sessions: pd.DataFrame, users: pd.Index, label: str) -> pd.DataFrame:
-    sessions = drop_unknown(
-        sessions, "user_id", users, label, "sessions of users in neither user file"
-    )
-    stamp = pd.to_datetime(sessions["timestamp"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    bad = stamp.isna()
-    if bad.any():
-        log.warning(
-            "%s: dropped %d sessions with an unreadable timestamp (e.g. line %d: %r)",
-            label, bad.sum(), int(sessions.index[bad.to_numpy()][0]) + 2,
-            sessions["timestamp"][bad].iloc[0],
-        )  # fmt: skip
-    return sessions.assign(timestamp=stamp)[~bad.to_numpy()]
+    return drop_unknown(sessions, "user_id", users, label, "sessions of users in neither user file")
 
 
 def build_features(dataset: Dataset) -> FeatureSet:

@@ -54,6 +54,13 @@ def load(files: Mapping[str, Path]) -> Dataset:
     train_path, test_path = files[TRAIN_FILE.name], files[TEST_FILE.name]
     train = read_users(train_path, labelled=True)
     test = read_users(test_path, labelled=False)
+    shared = test.index.intersection(train.index)
+    if len(shared):
+        raise DataError(
+            f"{test_path}: {len(shared)} users are also in {train_path.name}, e.g. "
+            f"{shared[0]!r}: a user to predict cannot be a training user; remove them from one "
+            "of the files"
+        )
     y = (train.pop(TARGET) == "pos").to_numpy(dtype=np.int64)
     return Dataset(
         train=train,

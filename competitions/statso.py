@@ -11,7 +11,9 @@ of 1 to 4 of 16 interests ("Gaming, DIY Crafts").
 
 The loader checks every column is there and every bin is known (a DataError names the file,
 line and value), and drops rows that repeat a ``User ID`` (the first is kept) or have none,
-with a counted warning. ``dataset.train`` keeps the readable columns, indexed by ``User ID``.
+with a counted warning. A physically impossible measurement (negative, infinite, a rate above
+1, more than 24 hours a day: :data:`LIMITS`) is made missing with a counted warning.
+``dataset.train`` keeps the readable columns, indexed by ``User ID``.
 
 Encodings (:func:`build_features`): the bins become ordinals ranked by their
 lower bound (``Age (ordinal)`` 0..5, ``Income Level (ordinal)`` 0..5); each interest becomes a
@@ -60,7 +62,7 @@ from competitions.statso_sample import (
     StatsoSample,
     generate_scale,
 )
-from competitions.tables import Column, read_csv, require_values
+from competitions.tables import Column, check_values, read_csv, require_values
 from features.base import FeatureSet
 from podium.atomic import write_bytes
 from podium.folds import FoldScheme
@@ -73,8 +75,19 @@ BINS = {"Age": AGE_BINS, "Income Level": INCOME_BINS}  # each in order of its lo
 NOMINAL = tuple(NOMINAL_COUNTS)
 INTERESTS = "Top Interests"
 MISSING = "Unknown"
+# What each measurement can physically be: counts, seconds and hours are not negative, a day
+# has 24 hours, a rate is a share.
+LIMITS: dict[str, tuple[float, float | None]] = {
+    "Time Spent Online (hrs/weekday)": (0, 24), "Time Spent Online (hrs/weekend)": (0, 24),
+    "Click-Through Rates (CTR)": (0, 1), "Conversion Rates": (0, 1),
+}  # fmt: skip
 # Measurements are read as floats so that an empty cell is a missing value, not an error.
-TABLE = tuple(Column(name, "float" if name in NUMERIC else "str") for name in COLUMNS)
+TABLE = tuple(
+    Column(name, "float", low=LIMITS.get(name, (0, None))[0], high=LIMITS.get(name, (0, None))[1])
+    if name in NUMERIC
+    else Column(name, "str")
+    for name in COLUMNS
+)
 
 
 def load(files: Mapping[str, Path]) -> Dataset:
@@ -85,7 +98,8 @@ def load(files: Mapping[str, Path]) -> Dataset:
 
 def prepare(frame: pd.DataFrame, label: str, *, source: str, synthetic: bool = False) -> Dataset:
     """Validate and clean the file's rows (indexed by data row, so row ``i`` is line ``i + 2``)."""
-    frame = frame.copy()
+    # Every user is segmented, so an impossible measurement becomes missing (then imputed).
+    frame = check_values(frame.copy(), TABLE, label, keep_rows=True)
     for name in (c.name for c in TABLE if c.kind == "str"):
         text = frame[name].astype("str").str.strip()
         frame[name] = text.where(frame[name].notna() & (text != ""))

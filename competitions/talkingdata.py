@@ -7,8 +7,10 @@ Metric: multiclass log loss over 12 groups; submission: ``device_id`` and one pr
 column per group, in Kaggle's order.
 
 Cleaning drops, with a counted warning: duplicate rows, rows about unknown devices or events,
-and events with impossible timestamps (outside the competition's week). Coordinates (0, 0)
-and (1, 1) mean "no location".
+and rows with physically impossible values, declared per column in :data:`TABLES` (events
+outside the competition's week, coordinates beyond +-180 / +-90 or infinite, ages outside
+0..120); an impossible device ID stops the run (:func:`competitions.tables.check_values`).
+Coordinates (0, 0) and (1, 1) mean "no location".
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import MaxAbsScaler
 
 from competitions import talkingdata_features
 from competitions.spec import (
@@ -32,6 +33,7 @@ from competitions.spec import (
 )
 from competitions.tables import (
     Column,
+    check_values,
     common_folder,
     drop_unknown,
     line_of,
@@ -48,12 +50,18 @@ from submissions.formats import ProbabilityCSV
 log = logging.getLogger(__name__)
 
 # The competition's week; an event outside it (like the sample's fake 2018 row) is impossible.
-EVENT_WINDOW = (pd.Timestamp("2016-04-30"), pd.Timestamp("2016-05-09"))
+EVENT_WINDOW = ("2016-04-30", "2016-05-09")
 MISSING_LOCATIONS = ((0.0, 0.0), (1.0, 1.0))
 
 TABLES: dict[str, tuple[Column, ...]] = {
-    "gender_age_train": (Column("device_id", "int"), Column("group", "str")),
-    "gender_age_test": (Column("device_id", "int"),),
+    "gender_age_train": (
+        Column("device_id", "int", key=True),
+        # Not a feature (the group encodes it), but a non-number or an impossible age says
+        # the file is not what it claims to be.
+        Column("age", "int", required=False, low=0, high=120),
+        Column("group", "str", key=True),
+    ),
+    "gender_age_test": (Column("device_id", "int", key=True),),
     "phone_brand_device_model": (
         Column("device_id", "int"),
         Column("phone_brand", "str"),
@@ -62,15 +70,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "events": (
         Column("event_id", "int"),
         Column("device_id", "int"),
-        Column("timestamp", "str"),
-        Column("longitude", "float"),
-        Column("latitude", "float"),
+        Column("timestamp", "time", window=EVENT_WINDOW),
+        Column("longitude", "float", low=-180, high=180),
+        Column("latitude", "float", low=-90, high=90),
     ),
     "app_events": (
         Column("event_id", "int"),
         Column("app_id", "int"),
-        Column("is_installed", "int"),
-        Column("is_active", "int"),
+        Column("is_installed", "int", low=0, high=1),
+        Column("is_active", "int", low=0, high=1),
     ),
     "app_labels": (Column("app_id", "int"), Column("label_id", "int")),
     "label_categories": (Column("label_id", "int"), Column("category", "str")),
@@ -96,6 +104,10 @@ def prepare(
 ) -> Dataset:
     """Clean the raw tables into a Dataset. ``labels`` names each table's file in messages."""
     labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
+    raw = {
+        name: check_values(frame, TABLES[name], labels[name], keep_rows=name == "gender_age_test")
+        for name, frame in raw.items()
+    }
     train = _dedupe(raw["gender_age_train"], ["device_id"], labels["gender_age_train"])
     test = _dedupe(raw["gender_age_test"], ["device_id"], labels["gender_age_test"])
     require_values(train, "group", GROUPS, labels["gender_age_train"])
@@ -174,25 +186,16 @@ def _known_devices(frame: pd.DataFrame, devices: pd.Index, label: str) -> pd.Dat
 
 def _clean_events(events: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
     events = _known_devices(_dedupe(events, ["event_id"], label), devices, label)
-    stamp = pd.to_datetime(events["timestamp"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    impossible = stamp.isna() | (stamp < EVENT_WINDOW[0]) | (stamp >= EVENT_WINDOW[1])
-    if impossible.any():
-        log.warning(
-            "%s: dropped %d events with impossible timestamps, outside %s..%s (e.g. line %d: %r)",
-            label, impossible.sum(), EVENT_WINDOW[0].date(), EVENT_WINDOW[1].date(),
-            line_of(events, impossible), events["timestamp"][impossible].iloc[0],
-        )  # fmt: skip
-    keep = ~impossible.to_numpy()
-    lon = events["longitude"].to_numpy(dtype=np.float64)[keep]
-    lat = events["latitude"].to_numpy(dtype=np.float64)[keep]
+    lon = events["longitude"].to_numpy(dtype=np.float64)
+    lat = events["latitude"].to_numpy(dtype=np.float64)
     missing = np.zeros(len(lon), dtype=bool)
     for lon0, lat0 in MISSING_LOCATIONS:
         missing |= (lon == lon0) & (lat == lat0)
     return pd.DataFrame(
         {
-            "event_id": events["event_id"].to_numpy()[keep],
-            "device_id": events["device_id"].to_numpy()[keep],
-            "timestamp": stamp.to_numpy()[keep],
+            "event_id": events["event_id"].to_numpy(),
+            "device_id": events["device_id"].to_numpy(),
+            "timestamp": events["timestamp"].to_numpy(),
             "longitude": np.where(missing, np.nan, lon),
             "latitude": np.where(missing, np.nan, lat),
         }
@@ -256,6 +259,8 @@ def segmentation_inputs(dataset: Dataset) -> tuple[FeatureSet, pd.DataFrame]:
     """The labelled devices' feature matrix (max-abs scaled, so counts do not outweigh the
     one-hot columns) and their profile: group, gender, age group, events, brand and model."""
     features = talkingdata_features.build(dataset)
+    from sklearn.preprocessing import MaxAbsScaler  # deferred: slow to import
+
     X = MaxAbsScaler().fit_transform(features.X_train).astype(np.float32)
     train = dataset.train
     groups = pd.Series(np.asarray(GROUPS)[dataset.y], index=train.index)

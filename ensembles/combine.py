@@ -11,12 +11,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.optimize import minimize
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from podium.decision import tune_class_weights
 from podium.registry import Registry
+
+# scipy.optimize and scikit-learn are imported where they are used: importing them takes
+# about a second, which every command (--help included) would otherwise pay.
 
 # Higher is better: the caller passes the metric with its sign folded in.
 Score = Callable[[np.ndarray, np.ndarray], float]
@@ -61,6 +61,8 @@ class WeightedBlend(Ensemble):
         def loss(z: np.ndarray) -> float:
             return -self.score(y, _average(predictions, _softmax(z)))
 
+        from scipy.optimize import minimize
+
         result = minimize(loss, np.zeros(m), method="Nelder-Mead", options={"maxiter": 200 * m})
         self.weights_ = _softmax(result.x)
         return self
@@ -99,6 +101,8 @@ class Stacker(Ensemble):
     description = "logistic regression on the base models' log-probabilities"
 
     def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> Stacker:
+        from sklearn.linear_model import LogisticRegression
+
         self.model_ = LogisticRegression(C=1.0, max_iter=1000).fit(self._inputs(predictions), y)
         coef = np.abs(self.model_.coef_).reshape(len(self.model_.coef_), len(predictions), -1)
         strength = coef.sum(axis=(0, 2))
@@ -131,6 +135,8 @@ class DecisionTuned(Ensemble):
 
     def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> DecisionTuned:
         inner_oof = np.zeros(predictions[0].shape)
+        from sklearn.model_selection import StratifiedKFold
+
         splitter = StratifiedKFold(self.inner_folds, shuffle=True, random_state=self.seed)
         for train_idx, valid_idx in splitter.split(np.zeros(len(y)), y):
             combiner = self.inner().fit([p[train_idx] for p in predictions], y[train_idx])

@@ -20,18 +20,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import PCA, TruncatedSVD
-from sklearn.mixture import GaussianMixture
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, Normalizer, StandardScaler
 from tqdm.auto import tqdm
 
 from features.base import FeatureSet, FoldFeatures
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +110,12 @@ def _member_names(method: str, k: int) -> list[str]:
 
 def representation(view: ClusterView, n_columns: int, seed: int) -> Pipeline:
     """The unfitted transform from the view's columns to the space the clusters live in."""
+    # scikit-learn is imported here, not with the module: competitions declare their
+    # ClusterView at import time, and every command would pay about a second for it.
+    from sklearn.decomposition import PCA, TruncatedSVD
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, Normalizer, StandardScaler
+
     components = min(view.components, max(n_columns - 1, 1))
     if view.kind == "svd":
         return make_pipeline(
@@ -139,6 +143,9 @@ def _fit_transform(
     seed: int,
 ) -> np.ndarray:
     """Fit the representation and the clusterings on ``fit_rows``; transform every row."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.mixture import GaussianMixture
+
     space = representation(view, X.shape[1], seed)
     space.fit(X[fit_rows])
     Z = np.asarray(space.transform(X), dtype=np.float64)

@@ -20,8 +20,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from category_encoders import TargetEncoder
-from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
 from features.base import FoldFeatures
@@ -47,6 +45,8 @@ def target_encodings(
         raise ValueError(
             f"{len(cat_train)} rows of categoricals, {len(y)} labels, {len(fold)} folds"
         )
+    from sklearn.model_selection import StratifiedKFold  # deferred: slow to import
+
     targets = _targets(classes)
     names = tuple(
         f"te:{column}" + (f":{classes[c]}" if len(targets) > 1 else "")
@@ -90,6 +90,8 @@ def encode(
 def _encode(
     cat_fit: pd.DataFrame, y_fit: np.ndarray, apply_to: list[pd.DataFrame], targets: Sequence[int]
 ) -> list[np.ndarray]:
+    from category_encoders import TargetEncoder  # deferred: it imports scikit-learn
+
     columns = list(cat_fit.columns)
     out = [np.empty((len(frame), len(columns) * len(targets)), np.float32) for frame in apply_to]
     for j, c in enumerate(targets):

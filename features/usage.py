@@ -116,7 +116,8 @@ def bag_matrix(pairs: Pairs, vocab: Sequence[str], value: BagValue) -> sp.csr_ma
     """One column per vocabulary key; keys outside it go to ``<rare>`` when there is one."""
     columns = pd.Index(list(vocab))
     rare = columns.get_loc(RARE) if RARE in columns else -1
-    key_to_col = columns.get_indexer(pd.Index(pairs.keys.astype(str), dtype=object))
+    # Not keys.astype(str): a fixed-width array is sized by the longest key, times every key.
+    key_to_col = columns.get_indexer(pd.Index([str(k) for k in pairs.keys], dtype=object))
     key_to_col = np.where(key_to_col >= 0, key_to_col, rare).astype(np.int64)
     col = key_to_col[pairs.code] if len(pairs) else np.zeros(0, np.int64)
     keep = col >= 0  # unseen keys with no <rare> column (closed domains) are dropped

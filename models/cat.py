@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import catboost
 import numpy as np
 
 from models.base import (
@@ -74,6 +73,8 @@ class CatBoostModel(Model):
         # allow_writing_files=False: never write catboost_info/ into the working directory.
         params.update(random_seed=self.seed, allow_writing_files=False, verbose=False)
         params.setdefault("thread_count", threads(len(y)))
+        import catboost  # deferred: slow to import, and only needed to fit
+
         train_set = catboost.Pool(X[fit_idx], y[fit_idx], weight=setup.w_fit)
         stop_set = catboost.Pool(X[stop_idx], y[stop_idx], weight=setup.w_stop)
         self.booster_ = catboost.CatBoostClassifier(
@@ -103,6 +104,8 @@ class CatBoostModel(Model):
 
     def explain(self, X: Matrix) -> np.ndarray:
         """Exact SHAP values, CatBoost's own implementation (``ShapValues``)."""
+        import catboost
+
         values = self.booster_.get_feature_importance(catboost.Pool(X), type="ShapValues")
         return np.asarray(values[..., :-1], dtype=np.float32)  # (n, F) or (n, K, F), no bias
 

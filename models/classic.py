@@ -22,22 +22,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.decomposition import TruncatedSVD
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.feature_selection import SelectKBest, chi2, f_classif
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import MaxAbsScaler, StandardScaler
-from sklearn.svm import SVC, LinearSVC
 
 from models.base import Matrix, Model, register_model
 
 if TYPE_CHECKING:
     import optuna
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+# scikit-learn is imported inside the functions that build estimators: it takes about a second
+# to import, which every command (``--help`` included) would otherwise pay.
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +61,8 @@ class PipelineModel(Model):
         rows = self._rows(params, y)
         if rows is not None:
             X, y = X[rows], y[rows]
+        from sklearn.pipeline import make_pipeline
+
         self.pipeline_: Pipeline = make_pipeline(*self._steps(params, X, y))
         weight = self.sample_weight(y) if self.takes_weights else None
         last = self.pipeline_.steps[-1][0]
@@ -91,12 +87,18 @@ def svd_steps(n_components: int, X: Matrix, seed: int) -> list[Any]:
     """Max-abs scaling, TruncatedSVD, standard scaling: PCA for sparse input, which it keeps
     sparse (no centring) until the SVD has reduced it to ``n_components`` dense columns. The
     max-abs scaling keeps a wide-ranged column (longitude) from taking the first components."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import MaxAbsScaler, StandardScaler
+
     size = max(1, min(n_components, X.shape[1], X.shape[0]))
     return [MaxAbsScaler(), TruncatedSVD(size, random_state=seed), StandardScaler()]
 
 
 def kbest_steps(k: int, X: Matrix) -> list[Any]:
     """Max-abs scaling, then the ``k`` columns with the best :func:`univariate_score`."""
+    from sklearn.feature_selection import SelectKBest
+    from sklearn.preprocessing import MaxAbsScaler
+
     return [MaxAbsScaler(), SelectKBest(univariate_score, k=min(k, X.shape[1]))]
 
 
@@ -104,6 +106,8 @@ def univariate_score(X: Matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """chi2 where every value is non-negative (counts, one-hot, shares), else the ANOVA F
     statistic. A column constant on the training rows scores 0, where scikit-learn gives NaN
     and a warning per fold."""
+    from sklearn.feature_selection import chi2, f_classif
+
     values = np.asarray(X.data if sp.issparse(X) else X)
     score = chi2 if values.size == 0 or values.min() >= 0 else f_classif
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
@@ -113,6 +117,8 @@ def univariate_score(X: Matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def logistic(params: dict[str, Any]) -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=float(params["C"]), max_iter=int(params["max_iter"]), tol=1e-4)
 
 
@@ -141,6 +147,8 @@ class RandomForestModel(PipelineModel):
     }
 
     def _steps(self, params: dict[str, Any], X: Matrix, y: np.ndarray) -> list[Any]:
+        from sklearn.ensemble import RandomForestClassifier
+
         features = params["max_features"]
         return [
             RandomForestClassifier(
@@ -193,6 +201,9 @@ class KNeighborsModel(PipelineModel):
     takes_weights = False
 
     def _steps(self, params: dict[str, Any], X: Matrix, y: np.ndarray) -> list[Any]:
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+        from sklearn.neighbors import KNeighborsClassifier
+
         k = max(1, min(int(params["n_neighbors"]), len(y) // 10))
         neighbors = KNeighborsClassifier(k)  # "auto": a k-d tree in the few LDA dimensions
         steps = svd_steps(int(params["n_components"]), X, self.seed)
@@ -249,6 +260,9 @@ class CalibratedSVM(PipelineModel):
         return None if len(rows) == len(y) else rows
 
     def _calibrated(self, svm: Any, params: dict[str, Any], y: np.ndarray) -> Any:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.model_selection import StratifiedKFold
+
         counts = np.bincount(y)
         folds = min(int(params["inner_folds"]), int(counts[counts > 0].min()))
         inner = StratifiedKFold(folds, shuffle=True, random_state=self.seed)
@@ -268,6 +282,9 @@ class LinearSVMModel(CalibratedSVM):
     ensemble = True
 
     def _steps(self, params: dict[str, Any], X: Matrix, y: np.ndarray) -> list[Any]:
+        from sklearn.preprocessing import MaxAbsScaler
+        from sklearn.svm import LinearSVC
+
         svm = LinearSVC(C=float(params["C"]), random_state=self.seed)
         return [MaxAbsScaler(), self._calibrated(svm, params, y)]
 
@@ -307,6 +324,8 @@ class KernelSVMModel(CalibratedSVM):
         return stratified_sample(y, cap, self.seed)
 
     def _steps(self, params: dict[str, Any], X: Matrix, y: np.ndarray) -> list[Any]:
+        from sklearn.svm import SVC
+
         svm = SVC(C=float(params["C"]), kernel="rbf", random_state=self.seed)
         steps = svd_steps(int(params["n_components"]), X, self.seed)
         return [*steps, self._calibrated(svm, params, y)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
 
 from models.base import Matrix, Model
 from podium.decision import tune_class_weights
@@ -41,6 +40,8 @@ class TunedDecision(Model):
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
         inner = np.zeros((len(y), self.n_classes))
+        from sklearn.model_selection import StratifiedKFold  # deferred: slow to import
+
         splitter = StratifiedKFold(self.inner_folds, shuffle=True, random_state=self.seed)
         for train_idx, valid_idx in splitter.split(np.zeros(len(y)), y):
             model = self.base().fit(X[train_idx], y[train_idx])

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import lightgbm as lgb
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from models.base import Matrix, Model, check_time, register_model
 from podium.cpus import usable_cpus
 
 if TYPE_CHECKING:
+    import lightgbm as lgb
     import optuna
 
 SMALL_DATA = 20_000
@@ -30,6 +29,8 @@ def early_stopping_split(
     """Row indices to fit on and to early-stop on: a stratified holdout carved from the rows
     given to ``fit``. In cross-validation those are the fold's training rows, so the fold's
     validation rows never choose the number of trees and out-of-fold scores stay honest."""
+    from sklearn.model_selection import train_test_split  # deferred: slow to import
+
     fit_idx, stop_idx = train_test_split(
         np.arange(len(y)), test_size=fraction, stratify=y, random_state=seed
     )
@@ -103,6 +104,8 @@ class LightGBMModel(Model):
             params.update(objective="multiclass", metric="multi_logloss", num_class=self.n_classes)
         params.update(seed=self.seed, deterministic=True, force_col_wise=True, verbosity=-1)
         params.setdefault("num_threads", threads(len(y)))
+        import lightgbm as lgb  # deferred: slow to import, and only needed to fit
+
         train_set = lgb.Dataset(X[fit_idx], y[fit_idx], weight=setup.w_fit, free_raw_data=True)
         stop_set = lgb.Dataset(X[stop_idx], y[stop_idx], weight=setup.w_stop, reference=train_set)
         self.booster_ = lgb.train(

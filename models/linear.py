@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import MaxAbsScaler
 
 from models.base import Matrix, Model, register_model
 
 if TYPE_CHECKING:
     import optuna
+    from sklearn.pipeline import Pipeline
 
 
 @register_model
@@ -30,6 +28,10 @@ class LogisticModel(Model):
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
         params = {**self.DEFAULTS, **self.params}
+        from sklearn.linear_model import LogisticRegression  # deferred: slow to import
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import MaxAbsScaler
+
         self.pipeline_: Pipeline = make_pipeline(
             MaxAbsScaler(),
             LogisticRegression(

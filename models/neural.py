@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from sklearn.metrics import log_loss
-from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import MaxAbsScaler
 
-from models.base import Matrix, check_time, register_model
+from models.base import Matrix, register_model
 from models.classic import PipelineModel
-from models.gbm import early_stopping_split
 
 if TYPE_CHECKING:
     import optuna
@@ -41,47 +37,6 @@ def hidden_layers(value: Any) -> tuple[int, ...]:
     return widths
 
 
-class LossStoppedMLP(MLPClassifier):
-    """MLPClassifier whose early stopping watches the log loss on a stratified holdout of
-    ``validation_fraction`` of the rows, and which keeps the best epoch's weights.
-
-    scikit-learn's own early stopping watches the holdout's accuracy, which on noisy or
-    imbalanced labels is flat from the first epoch (the majority class), so it stops an
-    untrained, badly calibrated network. Built with ``early_stopping=False``; ``fit`` trains
-    one epoch at a time with ``partial_fit`` and checks podium's deadline after each.
-    """
-
-    coefs_: list[np.ndarray]
-    intercepts_: list[np.ndarray]
-
-    def fit(self, X: Matrix, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Any:
-        seed = int(self.random_state)
-        fit_idx, stop_idx = early_stopping_split(y, self.validation_fraction, seed)
-        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
-        X_fit, y_fit, w_fit = X[fit_idx], y[fit_idx], weight[fit_idx]
-        X_stop, y_stop, w_stop = X[stop_idx], y[stop_idx], weight[stop_idx]
-        classes = np.unique(y)
-        best, best_weights, stale, epochs = np.inf, None, 0, 0
-        while epochs < self.max_iter and stale < self.n_iter_no_change:
-            self.partial_fit(X_fit, y_fit, classes=classes, sample_weight=w_fit)
-            epochs += 1
-            proba = self.predict_proba(X_stop)
-            loss = log_loss(y_stop, proba, labels=classes, sample_weight=w_stop)
-            if loss < best - self.tol:
-                best, stale = loss, 0
-                best_weights = (
-                    [c.copy() for c in self.coefs_],
-                    [b.copy() for b in self.intercepts_],
-                )
-            else:
-                stale += 1
-            check_time()
-        assert best_weights is not None
-        self.coefs_, self.intercepts_ = best_weights
-        self.n_iter_, self.best_validation_loss_ = epochs, best
-        return self
-
-
 @register_model
 class MLPModel(PipelineModel):
     """Fully connected network (Adam, L2 penalty ``alpha``) on max-abs-scaled features, which
@@ -90,8 +45,8 @@ class MLPModel(PipelineModel):
     Early stopping holds out ``validation_fraction`` of the rows given to ``fit`` (stratified,
     drawn with the model's seed), so a CV fold's validation rows never stop it, and stops
     after ``n_iter_no_change`` epochs without a lower held-out log loss (see
-    :class:`LossStoppedMLP`). Class weights: per-row weights, in the training loss and in the
-    held-out loss (MLPClassifier takes ``sample_weight``).
+    :class:`~models.mlp_network.LossStoppedMLP`). Class weights: per-row weights, in the
+    training loss and in the held-out loss (MLPClassifier takes ``sample_weight``).
     """
 
     name = "mlp"
@@ -109,6 +64,10 @@ class MLPModel(PipelineModel):
     }
 
     def _steps(self, params: dict[str, Any], X: Matrix, y: np.ndarray) -> list[Any]:
+        from sklearn.preprocessing import MaxAbsScaler
+
+        from models.mlp_network import LossStoppedMLP
+
         network = LossStoppedMLP(
             hidden_layer_sizes=hidden_layers(params["hidden_layers"]),
             activation=str(params["activation"]),

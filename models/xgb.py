@@ -5,26 +5,31 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import xgboost as xgb
 
 from models.base import Matrix, Model, check_time, register_model
 from models.gbm import booster_fit, threads
 
 if TYPE_CHECKING:
     import optuna
+    import xgboost as xgb
 
 
 # Our own keys, consumed before the rest of the parameters go to xgboost (which warns on them).
-class _StopAtDeadline(xgb.callback.TrainingCallback):
-    """Raises OutOfTime after the iteration during which the deadline passed.
+def _stop_at_deadline() -> xgb.callback.TrainingCallback:
+    """A callback that raises OutOfTime after the iteration during which the deadline passed.
 
     xgboost lets an exception from a callback propagate out of ``xgb.train``, so the fit stops
-    with OutOfTime rather than returning a silently truncated booster.
+    with OutOfTime rather than returning a silently truncated booster. (The class is made here
+    because xgboost is imported only when a model is fitted: it is slow to import.)
     """
+    import xgboost as xgb
 
-    def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
-        check_time()
-        return False
+    class StopAtDeadline(xgb.callback.TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            check_time()
+            return False
+
+    return StopAtDeadline()
 
 
 def _dmatrix(X: Matrix, nthread: int, **kwargs: Any) -> xgb.DMatrix:
@@ -33,6 +38,8 @@ def _dmatrix(X: Matrix, nthread: int, **kwargs: Any) -> xgb.DMatrix:
     xgboost's default treats an absent CSR entry as missing but a dense zero as the value 0, so
     a model fitted on CSR rows would predict differently on the same rows densified.
     """
+    import xgboost as xgb
+
     return xgb.DMatrix(X, missing=0.0, nthread=nthread, **kwargs)
 
 
@@ -75,6 +82,8 @@ class XGBoostModel(Model):
         self.nthread_ = int(params["nthread"])
         train_set = _dmatrix(X[fit_idx], self.nthread_, label=y[fit_idx], weight=setup.w_fit)
         stop_set = _dmatrix(X[stop_idx], self.nthread_, label=y[stop_idx], weight=setup.w_stop)
+        import xgboost as xgb
+
         self.booster_ = xgb.train(
             params,
             train_set,
@@ -82,7 +91,7 @@ class XGBoostModel(Model):
             evals=[(stop_set, "stop")],
             early_stopping_rounds=setup.patience,
             verbose_eval=False,
-            callbacks=[_StopAtDeadline()],
+            callbacks=[_stop_at_deadline()],
         )
         self.best_iteration_ = int(self.booster_.best_iteration)
 

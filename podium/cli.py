@@ -243,12 +243,13 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     except KeyboardInterrupt:
         print("interrupted: nothing was written for this run", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug or an environment problem: still one clear paragraph
+    except Exception as error:  # input problems are PodiumErrors: anything else is a bug
         if args.debug:
             traceback.print_exc()
         print(
-            f"podium failed: {type(error).__name__}: {error}. Nothing was written for this run. "
-            "Run again with --debug for the full traceback.",
+            f"podium failed: {type(error).__name__}: {error}. This is a bug in podium, please "
+            "report it with the output of the same command run with --debug. Nothing was "
+            "written for this run.",
             file=sys.stderr,
         )
         return 1

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
 from podium.errors import ConfigError
 
@@ -49,6 +48,9 @@ def make_folds(
                 f"--folds {n_splits} is more than the {counts.min()} rows of the rarest class; "
                 "use fewer folds"
             )
+    # Imported here: scikit-learn takes about a second to import, which --help should not pay.
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+
     splitter: KFold | StratifiedKFold | GroupKFold | StratifiedGroupKFold
     if scheme.kind == "kfold":
         splitter = KFold(n_splits, shuffle=True, random_state=seed)

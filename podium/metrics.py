@@ -12,12 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from sklearn import metrics as skm
 
 from podium.registry import Registry
+
+
+def _skm() -> Any:
+    """scikit-learn's metrics, imported on first use: importing scikit-learn takes about a
+    second, which ``--help`` and an early input error should not pay."""
+    from sklearn import metrics
+
+    return metrics
+
 
 # "clusters": an unsupervised score of cluster labels (y_pred) on the clustered matrix (y_true).
 Needs = Literal["proba", "label", "clusters"]
@@ -70,7 +78,7 @@ def to_labels(proba: np.ndarray) -> np.ndarray:
 def _roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if len(np.unique(y_true)) < 2:
         return float("nan")  # undefined on a single class; shown as NaN, never as a score
-    return float(skm.roc_auc_score(y_true, y_pred))
+    return float(_skm().roc_auc_score(y_true, y_pred))
 
 
 def _multi_log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -78,25 +86,25 @@ def _multi_log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if proba.ndim == 1:
         proba = np.column_stack([1 - proba, proba])
     proba = proba / proba.sum(axis=1, keepdims=True)
-    return float(skm.log_loss(y_true, proba, labels=np.arange(proba.shape[1])))
+    return float(_skm().log_loss(y_true, proba, labels=np.arange(proba.shape[1])))
 
 
 def _f1_macro(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.f1_score(y_true, y_pred, average="macro", zero_division=0))
+    return float(_skm().f1_score(y_true, y_pred, average="macro", zero_division=0))
 
 
 def per_class_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
     """F1 of each class, from labels or probabilities (plain rule)."""
     labels = to_labels(y_pred) if np.issubdtype(np.asarray(y_pred).dtype, np.floating) else y_pred
     return np.asarray(
-        skm.f1_score(y_true, labels, labels=np.arange(n_classes), average=None, zero_division=0)
+        _skm().f1_score(y_true, labels, labels=np.arange(n_classes), average=None, zero_division=0)
     )
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
     """Counts with true classes in rows and predicted classes in columns."""
     labels = to_labels(y_pred) if np.issubdtype(np.asarray(y_pred).dtype, np.floating) else y_pred
-    return np.asarray(skm.confusion_matrix(y_true, labels, labels=np.arange(n_classes)))
+    return np.asarray(_skm().confusion_matrix(y_true, labels, labels=np.arange(n_classes)))
 
 
 METRICS: Registry[Metric] = Registry("metric")
@@ -128,7 +136,7 @@ register_metric(
 def _silhouette(X: np.ndarray, labels: np.ndarray) -> float:
     if len(np.unique(labels)) < 2:
         return float("nan")
-    return float(skm.silhouette_score(X, labels))
+    return float(_skm().silhouette_score(X, labels))
 
 
 register_metric(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Sequence
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.calibration import calibration_curve  # noqa: E402
-from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
 
 # Feature names may hold characters the bundled font lacks (TalkingData's Chinese brand names);
 # they are drawn as boxes, which is harmless, so the per-glyph warnings are not shown.
@@ -22,16 +22,30 @@ warnings.filterwarnings("ignore", message="Glyph .* missing from font", category
 TOP_FEATURES = 20
 
 
+@cache
+def _pyplot() -> ModuleType:
+    """matplotlib's pyplot on the Agg backend, imported at the first figure: importing it
+    takes half a second, which runs without a report (and --help) should not pay."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
+
+
 def _png(fig: plt.Figure) -> bytes:
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
+    _pyplot().close(fig)
     return buffer.getvalue()
 
 
 def roc_pr_curves(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
-    fig, (roc, pr) = plt.subplots(1, 2, figsize=(10, 4.2))
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    fig, (roc, pr) = _pyplot().subplots(1, 2, figsize=(10, 4.2))
     for name, p in predictions.items():
         fpr, tpr, _ = roc_curve(y, p)
         roc.plot(fpr, tpr, label=name)
@@ -48,7 +62,9 @@ def roc_pr_curves(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
 def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
     """Reliability: predicted probability against observed frequency (for multiclass, the
     top class's probability against how often the top class is right)."""
-    fig, ax = plt.subplots(figsize=(5, 4.2))
+    from sklearn.calibration import calibration_curve
+
+    fig, ax = _pyplot().subplots(figsize=(5, 4.2))
     for name, p in predictions.items():
         if p.ndim == 2:
             hit, p = (p.argmax(axis=1) == y).astype(int), p.max(axis=1)
@@ -63,7 +79,7 @@ def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
 
 
 def confusion_matrix(matrix: pd.DataFrame, title: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(1.2 * len(matrix) + 2.5, 1.1 * len(matrix) + 1.5))
+    fig, ax = _pyplot().subplots(figsize=(1.2 * len(matrix) + 2.5, 1.1 * len(matrix) + 1.5))
     ax.imshow(matrix.to_numpy(), cmap="Blues")
     for (i, j), value in np.ndenumerate(matrix.to_numpy()):
         ax.text(j, i, str(value), ha="center", va="center")
@@ -75,7 +91,7 @@ def confusion_matrix(matrix: pd.DataFrame, title: str) -> bytes:
 
 def fold_scores(board: pd.DataFrame, metric: str) -> bytes:
     folds = [c for c in board.columns if c.startswith("fold_")]
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(board) + 1.5))
+    fig, ax = _pyplot().subplots(figsize=(7, 0.35 * len(board) + 1.5))
     for i, (_, row) in enumerate(board.iloc[::-1].iterrows()):
         values = row[folds].to_numpy(dtype=float)
         ax.scatter(values, np.full(len(values), i), s=18, color="tab:blue")
@@ -88,7 +104,7 @@ def fold_scores(board: pd.DataFrame, metric: str) -> bytes:
 def shap_bar(table: pd.DataFrame, title: str) -> bytes:
     top = table.head(TOP_FEATURES).iloc[::-1]
     per_class = [c for c in table.columns if c.startswith("mean_abs_shap[")]
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(top) + 1.5))
+    fig, ax = _pyplot().subplots(figsize=(7, 0.3 * len(top) + 1.5))
     if per_class:
         left = np.zeros(len(top))
         for column in per_class:
@@ -107,7 +123,7 @@ def shap_beeswarm(
     """One row of dots per top feature: SHAP value on x, coloured by the feature's value."""
     order = np.argsort(-np.abs(values).mean(axis=0))[:TOP_FEATURES][::-1]
     rng = np.random.default_rng(0)
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(order) + 1.5))
+    fig, ax = _pyplot().subplots(figsize=(7, 0.3 * len(order) + 1.5))
     for i, j in enumerate(order):
         x = features[:, j]
         span = np.ptp(x) or 1.0
@@ -125,7 +141,7 @@ def shap_beeswarm(
 
 def k_scan(scans: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
     """Per method, silhouette against K, with inertia (elbow) or BIC on a second axis."""
-    fig, axes = plt.subplots(1, len(scans), figsize=(5 * len(scans), 3.6), squeeze=False)
+    fig, axes = _pyplot().subplots(1, len(scans), figsize=(5 * len(scans), 3.6), squeeze=False)
     for ax, (method, table) in zip(axes[0], scans, strict=True):
         ax.errorbar(table["k"], table["silhouette"], yerr=table["silhouette_std"], marker="o")
         ax.set(title=method, xlabel="K", ylabel="silhouette")
@@ -138,7 +154,7 @@ def k_scan(scans: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
 
 
 def scatter_2d(coords: np.ndarray, labels: np.ndarray, title: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = _pyplot().subplots(figsize=(6, 5))
     points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, s=4, cmap="tab10", alpha=0.6)
     ax.legend(*points.legend_elements(), title="cluster", fontsize=7, loc="best")
     ax.set(title=title, xticks=[], yticks=[])
@@ -152,7 +168,9 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
     n = len(table)
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True)
+    fig, axes = _pyplot().subplots(
+        rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True
+    )
     for ax, (cluster, row) in zip(axes.ravel(), lifts.iterrows(), strict=False):
         change = (row - 1).dropna()
         change = change.reindex(change.abs().sort_values(ascending=False).index[:top])[::-1]
@@ -168,7 +186,7 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
 
 
 def question_bars(values: pd.Series, title: str, measure: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    fig, ax = _pyplot().subplots(figsize=(6, 3.4))
     best = values.idxmax()
     colours = ["#2a7" if c == best else "#9ab" for c in values.index]
     ax.bar([str(c) for c in values.index], values.to_numpy(), color=colours)

@@ -33,6 +33,7 @@ from podium.artifacts import (
     write_schedule,
 )
 from podium.atomic import write_text
+from podium.degenerate import check_features, check_labels, check_rows
 from podium.entries import Budget, EntryRunner
 from podium.errors import ConfigError
 from podium.featurize import check_options, featurize
@@ -120,12 +121,24 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
         stage = run_area(spec, options) / f".{options.run_id}{PARTIAL}"
         if not stage.is_dir():
             raise ConfigError(f"--resume {options.run_id}: no interrupted run at {stage}")
+    if options.out is not None:
+        _check_out(options.out)
     if options.data_dir is not None and not options.data_dir.is_dir():
         raise ConfigError(f"--data-dir {str(options.data_dir)!r} is not a folder")
     if options.segment and spec.segmentation is None:
         raise ConfigError(f"--segment: {spec.name} declares no segmentation")
     check_options(spec, options)
     return spec
+
+
+def _check_out(out: Path) -> None:
+    """--out must be a folder, or creatable as one: no file in the way."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                what = "is a file" if folder == out else f"lies inside {str(folder)!r}, a file"
+                raise ConfigError(f"--out {str(out)!r} {what}, not a folder: name a folder")
+            return
 
 
 def run(
@@ -140,7 +153,10 @@ def run(
     model_names = options.models or spec.default_models
     area = run_area(spec, options)
     segmenting = spec.task == "segmentation" or options.segment
-    storage = _open_storage(options, area) if options.tuning and not segmenting else None
+    tunes = options.tuning and not segmenting
+    # A --storage URL is opened now, so a bad one fails in the first second; the default
+    # SQLite file only once the data has loaded, so bad input leaves no tuning folder behind.
+    storage = _open_storage(options, area) if tunes and options.storage is not None else None
     run_id = options.run_id or _new_run_id(area)
     resolved = _resolved_options(options, spec, model_names)
     with _staging(area, run_id, resolved) as stage:
@@ -156,12 +172,22 @@ def run(
             f"{len(dataset.train):,}", f"{len(dataset.test):,}", dataset.class_balance(),
         )  # fmt: skip
 
+        source = dataset.file_labels[0]
         if segmenting:
+            plan = spec.segmentation
+            assert plan is not None  # validate_options checked it
+            check_rows(len(dataset.train), source, minimum=plan.k_range[0] + 1, purpose="cluster")
             # Returning inside the block still renames the staging folder into place.
             return _segmentation_run(spec, dataset, stage, resolved, area / run_id, budget)
+        check_labels(
+            dataset.y, dataset.classes, options.folds, source,
+            stratified=spec.folds.kind in ("stratified", "stratified_group"),
+        )  # fmt: skip
+        check_rows(len(dataset.test), dataset.file_labels[1], purpose="predict")
         fold = make_folds(spec.folds, dataset.y, options.folds, options.seed, dataset.groups)
         featurized = featurize(spec, options, dataset, data_key, fold, area)
         features, feature_seconds = featurized.features, featurized.seconds
+        check_features(features.X_train, source)
         if budget.seconds is not None and budget.left() <= 0:
             raise ConfigError(
                 f"--time-budget {budget.seconds:g} s was used up by loading the data and "
@@ -169,12 +195,14 @@ def run(
                 "budget"
             )
 
+        if tunes and storage is None:
+            storage = _open_storage(options, area)
         subsets = spec.subsets(dataset) if spec.subsets is not None else {}
         runner = EntryRunner(
             spec=spec, dataset=dataset, features=features, fold=fold, options=options,
             subsets=subsets, budget=budget, checkpoints=stage / CHECKPOINTS, run_id=run_id,
-            storage=storage, tuning_area=area / "tuning",
-            fold_features=featurized.fold_features, seed_bags=options.seed_bags or 1,
+            storage=storage, tuning_area=area / "tuning", fold_features=featurized.fold_features,
+            seed_bags=options.seed_bags or 1,
         )  # fmt: skip
         results = runner.run(model_names)
         if not results:

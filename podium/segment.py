@@ -30,12 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import PCA, TruncatedSVD
-from sklearn.manifold import TSNE
-from sklearn.metrics import silhouette_score
-from sklearn.mixture import GaussianMixture
 from tqdm.auto import tqdm
+
+# scikit-learn is imported inside the functions that fit: importing it takes about a second,
+# which every command (--help included) would otherwise pay.
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +86,8 @@ class SegmentationResult:
 
 def dense_space(X: sp.csr_matrix | np.ndarray, seed: int) -> np.ndarray:
     """The matrix as dense float64 rows, reduced to COMPONENTS dimensions when wide."""
+    from sklearn.decomposition import TruncatedSVD
+
     if X.shape[1] > MAX_DENSE_COLUMNS:
         svd = TruncatedSVD(n_components=COMPONENTS, random_state=seed)
         return np.asarray(svd.fit_transform(X), dtype=np.float64)
@@ -103,6 +103,8 @@ def segment(
     progress: bool = True,
 ) -> SegmentationResult:
     """Run every method over K in ``k_range`` (inclusive) and choose K for each."""
+    from sklearn.decomposition import PCA
+
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise ValueError(f"unknown segmentation methods {sorted(unknown)}; known: {METHODS}")
@@ -172,6 +174,8 @@ def _scan(
 
 
 def _kmeans(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None, float | None]:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if len(Z) > MINIBATCH_ROWS:
         model: KMeans | MiniBatchKMeans = MiniBatchKMeans(
             n_clusters=k, n_init=3, batch_size=4096, random_state=seed
@@ -183,6 +187,8 @@ def _kmeans(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None,
 
 
 def _gmm(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None, float | None]:
+    from sklearn.mixture import GaussianMixture
+
     fit = Z
     if len(Z) > FIT_SAMPLE:
         fit = Z[np.random.default_rng(seed).choice(len(Z), size=FIT_SAMPLE, replace=False)]
@@ -191,6 +197,8 @@ def _gmm(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None, fl
 
 
 def _silhouette(Z: np.ndarray, labels: np.ndarray, seed: int) -> float:
+    from sklearn.metrics import silhouette_score
+
     if len(np.unique(labels)) < 2:
         return float("nan")
     return float(silhouette_score(Z, labels, random_state=seed))
@@ -224,10 +232,14 @@ def _choose(method: str, candidates: list[Candidate]) -> tuple[Candidate, str]:
 
 
 def _pca2(Z: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
     return np.asarray(PCA(min(2, Z.shape[1]), random_state=seed).fit_transform(Z))
 
 
 def _tsne(Z: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
     perplexity = float(min(30, max(2, (len(Z) - 1) // 3)))
     return np.asarray(
         TSNE(2, perplexity=perplexity, init="pca", max_iter=500, random_state=seed).fit_transform(Z)

@@ -108,8 +108,10 @@ def test_unknown_devices_and_impossible_timestamps_are_dropped(tmp_path, caplog)
         "dropped 1 rows about devices in neither gender_age file (e.g. line 6, device_id 122334)"
         in caplog.text
     )
-    assert "dropped 2 events with impossible timestamps" in caplog.text
-    assert "line 7: '2018-07-01 20:45:49'" in caplog.text
+    assert (
+        "events.csv: dropped 2 rows with an impossible timestamp (must be a YYYY-MM-DD HH:MM:SS "
+        "time from 2016-04-30 up to 2016-05-09; e.g. line 7: '2018-07-01 20:45:49')"
+    ) in caplog.text
 
 
 def test_placeholder_coordinates_mean_no_location(tmp_path):
