@@ -229,8 +229,33 @@ def evaluate_split(args: argparse.Namespace, split: Path, seed: int) -> list[Out
             proba, labels, wall, rss = run_peer(system, python, split, args.budget, seed, metric)
             cv = None
         full, se, boots = bootstrap(score, len(y), proba, labels, seed=seed)
-        outcomes.append(Outcome(system, split.name, full, se, wall, rss, boots, cv))
+        outcome = Outcome(system, split.name, full, se, wall, rss, boots, cv)
+        save(split, outcome, args.budget)
+        outcomes.append(outcome)
         print(f"  {split.name} {system:10s} {full:.4f} ± {se:.4f}  {wall:6.0f} s  {rss:7.0f} MiB")
+    return outcomes
+
+
+def save(split: Path, outcome: Outcome, budget: float) -> None:
+    """Each system's outcome on a split, kept so runs made at different times report together."""
+    folder = split / "outcomes" / f"budget{budget:g}"
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / f"{outcome.system}_boot.npy", outcome.per_boot)
+    fields = {k: v for k, v in outcome.__dict__.items() if k != "per_boot"}
+    (folder / f"{outcome.system}.json").write_text(json.dumps(fields))
+
+
+def saved(splits: list[Path], budget: float, systems: list[str]) -> list[Outcome]:
+    outcomes = []
+    for system in systems:
+        for split in splits:
+            folder = split / "outcomes" / f"budget{budget:g}"
+            if not (folder / f"{system}.json").exists():
+                continue
+            fields = json.loads((folder / f"{system}.json").read_text())
+            fields["cv"] = None if fields["cv"] is None else tuple(fields["cv"])
+            boots = np.load(folder / f"{system}_boot.npy")
+            outcomes.append(Outcome(**fields, per_boot=boots))
     return outcomes
 
 
@@ -257,12 +282,13 @@ def report(comp: str, outcomes: list[Outcome]) -> None:
             f"{max(o.rss_mib for o in mine):.0f} |"
         )
     podium = [o for o in outcomes if o.system == "podium"]
-    for system in systems:
+    for system in systems if podium else []:
         if system == "podium":
             continue
         peer = {o.split: o for o in outcomes if o.system == system}
-        diffs = [better * (o.score - peer[o.split].score) for o in podium]
-        ses = [np.std(better * (o.per_boot - peer[o.split].per_boot), ddof=1) for o in podium]
+        pairs = [(o, peer[o.split]) for o in podium if o.split in peer]
+        diffs = [better * (o.score - p.score) for o, p in pairs]
+        ses = [np.std(better * (o.per_boot - p.per_boot), ddof=1) for o, p in pairs]
         se = float(np.sqrt(np.sum(np.square(ses)))) / len(ses)
         print(f"podium - {system} (positive: podium better): {np.mean(diffs):+.4f} ± {se:.4f} (SE)")
     for o in podium:
@@ -289,6 +315,9 @@ def main() -> None:
     parser.add_argument("--peers", type=Path, default=ROOT / ".peers", help="the peers' venvs")
     parser.add_argument("--seeds", default="0,1,2", help="clickstream split seeds")
     parser.add_argument("--podium-args", default="", help="extra run.py options, quoted")
+    parser.add_argument(
+        "--report-only", action="store_true", help="print the table from the saved outcomes"
+    )
     args = parser.parse_args()
     args.systems = args.systems.split(",")
     args.podium_args = args.podium_args.split()
@@ -298,10 +327,10 @@ def main() -> None:
     else:
         splits = talkingdata_split(args.data_dir, args.work)
         seeds = [0]
-    outcomes = []
-    for split, seed in zip(splits, seeds, strict=True):
-        outcomes += evaluate_split(args, split, seed)
-    report(args.comp, outcomes)
+    if not args.report_only:
+        for split, seed in zip(splits, seeds, strict=True):
+            evaluate_split(args, split, seed)
+    report(args.comp, saved(splits, args.budget, ["podium", "flaml", "autogluon"]))
 
 
 if __name__ == "__main__":

@@ -8,19 +8,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from models.base import Matrix, Model, check_time, register_model
-from podium.cpus import usable_cpus
+from podium.cpus import fit_threads
 
 if TYPE_CHECKING:
     import lightgbm as lgb
     import optuna
 
-SMALL_DATA = 20_000
-
-
 def threads(n_rows: int) -> int:
-    """On small data threads cost more than they give: one thread below SMALL_DATA rows, else
-    every CPU this process may use (its affinity and cgroup quota, not the machine's count)."""
-    return 1 if n_rows < SMALL_DATA else usable_cpus()
+    """Threads for a fit on ``n_rows`` rows (:func:`podium.cpus.fit_threads`)."""
+    return fit_threads(n_rows)
 
 
 def early_stopping_split(

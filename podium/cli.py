@@ -135,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         "folds (default: the preset's, 3 for best, else 1: no bagging)",
     )  # fmt: skip
     parser.add_argument(
+        "--jobs", type=int, metavar="N",
+        help="processes podium may run at once: on large data the folds of a cross-validation "
+        "fit in N worker processes, one thread each (default: the CPUs this process may use, "
+        "from its affinity and cgroup quota)",
+    )  # fmt: skip
+    parser.add_argument(
         "--storage", metavar="URL",
         help="Optuna storage URL for the studies, e.g. sqlite:///studies.db or "
         "postgresql://user:password@host/db (default: SQLite in runs/<comp>/tuning/)",
@@ -196,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Options a resumed run may change; the others come from the interrupted run.
-RESUME_OVERRIDES = ("time_budget", "trials", "storage", "no_progress", "no_report", "no_cache")
+RESUME_OVERRIDES = (
+    "time_budget", "trials", "storage", "no_progress", "no_report", "no_cache", "jobs",
+)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None, started: float | None = None) -> int:
@@ -294,6 +302,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         target_encoding=args.target_encoding,
         segment=args.segment,
         seed_bags=args.seed_bags,
+        jobs=args.jobs,
     )
 
 
@@ -321,6 +330,8 @@ def _resumed(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunOp
         overrides["report"] = False
     if args.no_cache:
         overrides["cache"] = False
+    if args.jobs is not None:
+        overrides["jobs"] = args.jobs
     return resume_options(args.comp, args.out, args.resume, overrides)
 
 

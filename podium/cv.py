@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from features.base import FoldFeatures
-from models.base import Matrix, Model
+from models.base import Matrix, Model, current_deadline, deadline
+from podium import cpus
 from podium.atomic import write_bytes
 from podium.folds import iter_folds
 from podium.metrics import Metric
@@ -83,26 +84,29 @@ def cross_validate(
     scores: list[float] = []
     fit_seconds = predict_seconds = 0.0
     models: list[Model] = []
-    for k, train_idx, valid_idx in iter_folds(fold):
-        done = checkpoint.load(k) if checkpoint is not None else None
-        if done is None:
-            X_k, X_test_k = X, X_test
-            if fold_features is not None:
-                X_k, X_test_k = fold_features.matrices(k, X, X_test)
-            done = _fit_fold(make, X_k, y, X_test_k, train_idx, valid_idx, metric)
-            if checkpoint is not None:
-                checkpoint.save(k, done)
-        if oof is None:
-            oof = np.zeros((len(y), *done.valid_pred.shape[1:]))
-            test_sum = np.zeros_like(done.test_pred)
-        oof[valid_idx] = done.valid_pred
-        test_sum = test_sum + done.test_pred
-        fit_seconds += done.fit_seconds
-        predict_seconds += done.predict_seconds
-        scores.append(done.score)
-        models.append(done.model)
-        if on_fold_done is not None:
-            on_fold_done(k, scores[-1])
+    saved = {k: checkpoint.load(k) for k in range(n_folds)} if checkpoint is not None else {}
+    todo = [(k, t, v) for k, t, v in iter_folds(fold) if saved.get(k) is None]
+    fitted = _fit_folds(make, X, y, X_test, todo, metric, fold_features)
+    try:
+        for k, _, valid_idx in iter_folds(fold):
+            done = saved.get(k)
+            if done is None:
+                done = next(fitted)
+                if checkpoint is not None:
+                    checkpoint.save(k, done)
+            if oof is None:
+                oof = np.zeros((len(y), *done.valid_pred.shape[1:]))
+                test_sum = np.zeros_like(done.test_pred)
+            oof[valid_idx] = done.valid_pred
+            test_sum = test_sum + done.test_pred
+            fit_seconds += done.fit_seconds
+            predict_seconds += done.predict_seconds
+            scores.append(done.score)
+            models.append(done.model)
+            if on_fold_done is not None:
+                on_fold_done(k, scores[-1])
+    finally:
+        fitted.close()  # abandoned (pruned, out of time): the folds still queued are dropped
     assert oof is not None and test_sum is not None
     return CVResult(
         model=name,
@@ -130,6 +134,60 @@ class FoldOutput:
     fit_seconds: float
     predict_seconds: float
     model: Model
+
+
+def _fit_folds(
+    make: Callable[[], Model],
+    X: Matrix,
+    y: np.ndarray,
+    X_test: Matrix,
+    todo: list[tuple[int, np.ndarray, np.ndarray]],
+    metric: Metric,
+    fold_features: FoldFeatures | None,
+) -> Generator[FoldOutput, None, None]:
+    """The fits of the folds in ``todo``, in order: one after another, or on large enough data
+    in parallel worker processes, one single-threaded fold per usable CPU
+    (:mod:`podium.cpus`). Each fold's result is the same either way."""
+
+    def tasks() -> Iterator[tuple[Matrix, Matrix, np.ndarray, np.ndarray]]:
+        for k, train_idx, valid_idx in todo:
+            X_k, X_test_k = X, X_test
+            if fold_features is not None:
+                X_k, X_test_k = fold_features.matrices(k, X, X_test)
+            yield X_k, X_test_k, train_idx, valid_idx
+
+    workers = min(cpus.jobs(), len(todo))
+    if workers <= 1 or len(y) < cpus.PARALLEL_FOLDS_ROWS:
+        for X_k, X_test_k, train_idx, valid_idx in tasks():
+            yield _fit_fold(make, X_k, y, X_test_k, train_idx, valid_idx, metric)
+        return
+    from joblib import Parallel, delayed  # deferred: only large data uses worker processes
+
+    threads = max(1, cpus.jobs() // workers)
+    until = current_deadline()
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator")
+    yield from parallel(
+        delayed(_fit_fold_in_worker)(make, X_k, y, X_test_k, train, valid, metric, until, threads)
+        for X_k, X_test_k, train, valid in tasks()
+    )
+
+
+def _fit_fold_in_worker(
+    make: Callable[[], Model],
+    X: Matrix,
+    y: np.ndarray,
+    X_test: Matrix,
+    train_idx: np.ndarray,
+    valid_idx: np.ndarray,
+    metric: Metric,
+    until: float | None,
+    threads: int,
+) -> FoldOutput:
+    """One fold in a worker process, under the parent's deadline (monotonic clocks are
+    system-wide) and with the worker's share of the CPUs as its threads."""
+    cpus.set_threads_per_fit(threads)
+    with deadline(until):
+        return _fit_fold(make, X, y, X_test, train_idx, valid_idx, metric)
 
 
 def _fit_fold(

@@ -278,7 +278,7 @@ class EntryRunner:
         )  # fmt: skip
         return ModelTuner(
             name=name,
-            make=lambda **params: self._maker(name, **params)(),
+            make=partial(self._maker, name),
             space=cls.search_space,
             defaults={**cls.DEFAULTS, **fixed},
             X=self.features.X_train,

@@ -51,6 +51,8 @@ class RunOptions:
     segment: bool = False
     # Each booster's best trial refitted with this many seeds and averaged (None: the preset's).
     seed_bags: int | None = None
+    # Processes (fold workers) podium may run at once; None: the CPUs it may use.
+    jobs: int | None = None
     # Set by podium.presets.apply_preset once the preset's values are filled in.
     preset_applied: bool = False
 

@@ -25,7 +25,7 @@ from competitions import get_competition
 from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec, Dataset
 from ensembles import build_ensembles
 from models import MODELS
-from podium import __version__
+from podium import __version__, cpus
 from podium.artifacts import (
     write_explanations,
     write_predictions,
@@ -115,6 +115,8 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
         raise ConfigError(
             f"--seed-bags must be between 1 and {MAX_SEED_BAGS}, got {options.seed_bags}"
         )
+    if options.jobs is not None and options.jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {options.jobs}")
     if options.trials is not None and options.trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {options.trials}")
     if options.run_id is not None:
@@ -159,7 +161,11 @@ def run(
     storage = _open_storage(options, area) if tunes and options.storage is not None else None
     run_id = options.run_id or _new_run_id(area)
     resolved = _resolved_options(options, spec, model_names)
-    with _staging(area, run_id, resolved) as stage:
+    with cpus.jobs_limit(options.jobs), _staging(area, run_id, resolved) as stage:
+        log.info(
+            "CPUs: %d usable (affinity and quota); up to %d fold workers, one thread each on "
+            "large data", cpus.usable_cpus(), cpus.jobs(),
+        )  # fmt: skip
         if options.run_id is not None:
             log.info("Resuming run %s", run_id)
         if dataset is None:
@@ -273,6 +279,8 @@ def run(
             "ensemble_weights": {e.model: e.params["weights"] for e in ensembles},
             "oracle_score": oracle,
             "preset": options.preset,
+            "cpus_usable": cpus.usable_cpus(),
+            "jobs": cpus.jobs(),
             "time_budget": options.time_budget,
         }
         if options.report:

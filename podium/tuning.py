@@ -138,7 +138,8 @@ class ModelTuner:
     """Runs one model's study: trials until ``n_trials`` are finished or ``until`` passes."""
 
     name: str
-    make: Callable[..., Model]  # make(**params) -> a fresh model
+    # make(**params) -> a picklable factory of fresh models (folds may fit in worker processes)
+    make: Callable[..., Callable[[], Model]]
     space: Space
     defaults: dict[str, Any]
     X: Matrix
@@ -279,13 +280,9 @@ class ModelTuner:
         checkpoint: FoldCheckpoint | None = None,
     ) -> CVResult:
         """Cross-validate the model with ``params`` on the run's folds (fold models kept)."""
-
-        def make() -> Model:
-            return self.make(**params)
-
         return cross_validate(
-            self.name, make, self.X, self.y, self.X_test, self.fold, self.metric, report,
-            keep_models=True, checkpoint=checkpoint, fold_features=self.fold_features,
+            self.name, self.make(**params), self.X, self.y, self.X_test, self.fold, self.metric,
+            report, keep_models=True, checkpoint=checkpoint, fold_features=self.fold_features,
         )  # fmt: skip
 
     # Cached results: the default trial's and the best trial's, as pickles next to the study.
