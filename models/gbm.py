@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import lightgbm as lgb
     import optuna
 
+
 def threads(n_rows: int) -> int:
     """Threads for a fit on ``n_rows`` rows (:func:`podium.cpus.fit_threads`)."""
     return fit_threads(n_rows)

@@ -6,9 +6,13 @@ Without tuning options every model is cross-validated once with its default para
 ``<model>-optuna`` (the best trial). For a label metric with a tuned decision rule each model
 also gets ``<...>+tuned``, whose class weights are tuned inside each training fold.
 
-The budget is split evenly across the models still to run, so time a fast model leaves over
-goes to the next, and a reserve is kept for ensembles, SHAP and writing the run folder. Fits
-stop at their share's deadline (:func:`models.base.deadline`) instead of running over.
+Models without a study are cross-validated first, each within an even share of the time left.
+The studies then share what is left through :class:`podium.allocate.Allocator` (every model's
+defaults first, then the next trial to the model with the lowest estimated cost for
+improvement), keeping back what each model needs afterwards (SHAP, seed bags, decision-tuned
+entries) and the run's reserve for ensembles, SHAP plots and the files. Fits stop at their
+deadline (:func:`models.base.deadline`) instead of running over. With ``seed_bags`` > 1 each
+seed-sensitive model's best trial is refitted with more seeds and averaged (``<model>-bagN``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from features.base import FeatureSet, FoldFeatures
 from models import MODELS, Model, make_model
 from models.base import OutOfTime, Task, deadline, is_tunable
 from models.decision import TunedDecision
+from podium.budget import Budget
 from podium.cv import (
     CVResult,
     FoldCheckpoint,
@@ -51,43 +56,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Kept back from the budget for ensembles, SHAP plots, the report and the files.
-RESERVE_FRACTION = 0.08
-RESERVE_SECONDS = 10.0
 # Under a budget, SHAP of one entry stops after this fraction of the budget (or --shap-seconds).
 SHAP_BUDGET_FRACTION = 0.01
 # A decision-tuned entry fits its base model about this many times per fold.
 DECISION_COST = 6.0
-
-
-@dataclass(frozen=True)
-class Budget:
-    """The run's wall-clock budget, counted from ``started`` (a :func:`time.monotonic` value)."""
-
-    started: float
-    seconds: float | None
-
-    @property
-    def reserve(self) -> float:
-        return 0.0 if self.seconds is None else RESERVE_SECONDS + RESERVE_FRACTION * self.seconds
-
-    def left(self) -> float:
-        """Seconds left for models before the reserve (infinite without a budget)."""
-        if self.seconds is None:
-            return float("inf")
-        return self.started + self.seconds - self.reserve - time.monotonic()
-
-    def end(self) -> float | None:
-        """When the time for models ends (the reserve kept back); None without a budget."""
-        if self.seconds is None:
-            return None
-        return self.started + self.seconds - self.reserve
-
-    def share_end(self, shares_left: int) -> float | None:
-        """The deadline of the next of ``shares_left`` equal shares of the time left."""
-        if self.seconds is None:
-            return None
-        return time.monotonic() + max(self.left(), 0.0) / max(shares_left, 1)
 
 
 @dataclass

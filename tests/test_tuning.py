@@ -19,7 +19,7 @@ from test_cli import ROOT, cli  # the same run.py runner as the CLI tests
 
 from models import make_model
 from models.base import OutOfTime, deadline
-from podium.entries import Budget
+from podium.budget import Budget
 from podium.hashing import fingerprint
 from podium.tuning import TrialSeededTPE
 

@@ -1,0 +1,41 @@
+"""The run's wall-clock budget: when it ends, and what is kept back for the work after the
+models (ensembles, SHAP plots, the report and the files)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+# Kept back from the budget for ensembles, SHAP plots, the report and the files.
+RESERVE_FRACTION = 0.08
+RESERVE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The run's wall-clock budget, counted from ``started`` (a :func:`time.monotonic` value)."""
+
+    started: float
+    seconds: float | None
+
+    @property
+    def reserve(self) -> float:
+        return 0.0 if self.seconds is None else RESERVE_SECONDS + RESERVE_FRACTION * self.seconds
+
+    def left(self) -> float:
+        """Seconds left for models before the reserve (infinite without a budget)."""
+        if self.seconds is None:
+            return float("inf")
+        return self.started + self.seconds - self.reserve - time.monotonic()
+
+    def end(self) -> float | None:
+        """When the time for models ends (the reserve kept back); None without a budget."""
+        if self.seconds is None:
+            return None
+        return self.started + self.seconds - self.reserve
+
+    def share_end(self, shares_left: int) -> float | None:
+        """The deadline of the next of ``shares_left`` equal shares of the time left."""
+        if self.seconds is None:
+            return None
+        return time.monotonic() + max(self.left(), 0.0) / max(shares_left, 1)
