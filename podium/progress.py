@@ -44,11 +44,11 @@ class TuningProgress:
         unit = "s" if end is not None else "trial"
         self.bar = tqdm(
             total=total,
-            desc="tuning",
+            desc="starting",
             unit=unit,
             leave=False,
             disable=disable,
-            bar_format="{desc} {percentage:3.0f}%|{bar:20}| {postfix}",
+            bar_format="tuning {percentage:3.0f}%|{bar:20}| {desc}",
         )
 
     def __enter__(self) -> TuningProgress:
@@ -63,7 +63,9 @@ class TuningProgress:
         self.bar.close()
 
     def fold(self, model: str, trial: int, k: int) -> None:
-        self._show(f"{model} trial {trial} fold {k + 1}")
+        """After fold ``k`` of the study's trial number ``trial`` (shown as the model's own
+        count, as in the log lines)."""
+        self._show(f"{model} trial {self.trials.get(model, 0) + 1} fold {k + 1} done")
 
     def step(self, step: Step) -> None:
         self.trials[step.model] = self.trials.get(step.model, 0) + 1
@@ -93,4 +95,4 @@ class TuningProgress:
             name = min(self.best, key=lambda m: self.metric.sort_key(self.best[m]))
             leader = f" | best {self.metric.name} {self.best[name]:.4f} ({name})"
         trials = sum(self.trials.values())
-        self.bar.set_postfix_str(f"{doing} | {trials} trials{leader} | {self._left()}")
+        self.bar.set_description_str(f"{doing} | {trials} trials{leader} | {self._left()}")
