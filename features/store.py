@@ -74,8 +74,12 @@ class FeatureStore:
                 if isinstance(value, kind):
                     return value, True
                 raise ValueError(f"it holds {type(value).__name__}, not {kind.__name__}")
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-                log.warning("Feature cache entry %s is unreadable (%s); rebuilding it", path, error)
+            except Exception as error:  # empty, truncated or garbage: any of numpy's errors
+                log.warning(
+                    "Feature cache entry %s is unreadable (%s: %s); removed, rebuilding it",
+                    path, type(error).__name__, error,
+                )  # fmt: skip
+                path.unlink(missing_ok=True)
         built = build()
         arrays = _encode(built)
         meta = {

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -18,7 +21,7 @@ from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
 from podium.present import list_competitions, present, present_cache, present_history
 from podium.presets import DEFAULT_PRESET, PRESETS, apply_preset
-from podium.runner import RUNS_ROOT, Interrupted, resume_options, run
+from podium.runner import RUNS_ROOT, Interrupted, Terminated, resume_options, run
 
 EPILOG = """\
 examples:
@@ -233,7 +236,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             print(present_history(args.comp, args.out or RUNS_ROOT / args.comp))
             return 0
         options = _resumed(parser, args) if args.resume else apply_preset(_options(args))
-        with logging_redirect_tqdm():
+        with _stop_on_sigterm(), logging_redirect_tqdm():
             result = run(options, started=started)
         print(present(result))
         return 0
@@ -242,15 +245,18 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
         return error.exit_code
     except Interrupted as stop:
         comp_options = f"--comp {args.comp}" + (f" --out {args.out}" if args.out else "")
+        how = "terminated (SIGTERM)" if stop.terminated else "interrupted"
         print(
-            f"interrupted: run {stop.run_id} was not finished. Continue it with "
+            f"{how}: run {stop.run_id} was not finished. Continue it with "
             f"python run.py {comp_options} --resume {stop.run_id}",
             file=sys.stderr,
         )
-        return 130
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written for this run", file=sys.stderr)
-        return 130
+        return 143 if stop.terminated else 130
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, Terminated)
+        how = "terminated (SIGTERM)" if terminated else "interrupted"
+        print(f"{how}: nothing was written for this run", file=sys.stderr)
+        return 143 if terminated else 130
     except Exception as error:  # input problems are PodiumErrors: anything else is a bug
         if args.debug:
             traceback.print_exc()
@@ -261,6 +267,25 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             file=sys.stderr,
         )
         return 1
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Within the block SIGTERM stops a run like Ctrl-C: at the next Python instruction,
+    keeping the staging folder and its checkpoints, with the --resume command printed (exit
+    143). The previous handler comes back afterwards (tests call :func:`main` in-process)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach only it
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _presets_help() -> str:

@@ -45,19 +45,26 @@ from podium.presets import apply_preset
 from podium.segment_run import run_segmentation
 from podium.validation import PARTIAL, RUNS_ROOT, resume_options, run_area, validate_options
 
-__all__ = ["RUNS_ROOT", "Interrupted", "RunResult", "resume_options", "run", "run_area"]
+__all__ = [
+    "RUNS_ROOT", "Interrupted", "RunResult", "Terminated", "resume_options", "run", "run_area",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 CHECKPOINTS = "checkpoints"  # finished folds inside the staging folder
 
 
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a run; the run can be resumed with ``--resume run_id``."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, Docker, systemd, batch schedulers), handled like Ctrl-C."""
 
-    def __init__(self, run_id: str) -> None:
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a run; the run can be resumed with ``--resume run_id``."""
+
+    def __init__(self, run_id: str, terminated: bool = False) -> None:
         super().__init__(run_id)
         self.run_id = run_id
+        self.terminated = terminated
 
 
 @dataclass(frozen=True)
@@ -342,8 +349,8 @@ def _staging(area: Path, run_id: str, resolved: dict) -> Iterator[Path]:
         yield stage
         shutil.rmtree(stage / CHECKPOINTS, ignore_errors=True)
         stage.rename(area / run_id)
-    except KeyboardInterrupt:
-        raise Interrupted(run_id) from None
+    except KeyboardInterrupt as stop:
+        raise Interrupted(run_id, terminated=isinstance(stop, Terminated)) from None
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

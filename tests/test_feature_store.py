@@ -102,6 +102,23 @@ def test_a_failed_write_leaves_no_entry_and_an_unreadable_one_is_rebuilt(tmp_pat
     assert store.get(key, build, FeatureSet)[1]  # the rebuilt entry is good
 
 
+@pytest.mark.parametrize(
+    "content", [b"", b"PK\x03\x04", b"\x93NUMPY garbage"], ids=["empty", "truncated", "garbage"]
+)
+def test_an_empty_truncated_or_garbage_entry_is_removed_and_rebuilt(tmp_path, caplog, content):
+    store = FeatureStore(tmp_path)
+    key = CacheKey("comp", "features", inputs="abc")
+    store.get(key, small_features, FeatureSet)
+    path = tmp_path / "comp" / key.filename
+    valid = path.read_bytes()
+    path.write_bytes(content if content != b"PK\x03\x04" else valid[: len(valid) // 2])
+    build, calls = counting(small_features())
+    value, hit = store.get(key, build, FeatureSet)
+    assert not hit and len(calls) == 1
+    assert "unreadable" in caplog.text and "removed, rebuilding" in caplog.text
+    assert store.get(key, build, FeatureSet)[1] and len(calls) == 1  # the rebuilt entry serves
+
+
 def test_a_disabled_store_always_builds_and_writes_nothing(tmp_path):
     store = FeatureStore(None)
     build, calls = counting(small_features())

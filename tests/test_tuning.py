@@ -167,7 +167,8 @@ def test_a_killed_run_resumes_without_repeating_trials(tmp_path, hotstar_dir):
 
 
 @pytest.mark.slow
-def test_ctrl_c_keeps_the_run_resumable_and_says_how(tmp_path, hotstar_dir):
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_keeps_the_run_resumable_and_says_how(tmp_path, hotstar_dir, sent, code):
     out = tmp_path / "out"
     args = [
         "--preset",
@@ -185,9 +186,9 @@ def test_ctrl_c_keeps_the_run_resumable_and_says_how(tmp_path, hotstar_dir):
     deadline_at = time.monotonic() + 240
     while time.monotonic() < deadline_at and not (db.exists() and finished_trials(db)):
         time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
+    assert process.returncode == code, stderr
     (stage,) = out.glob(".*.partial")
     run_id = stage.name[1 : -len(".partial")]
     assert f"--resume {run_id}" in stderr
