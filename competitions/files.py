@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, cast
@@ -50,7 +51,7 @@ def _find_one(root: Path, names: Sequence[str]) -> Path | None:
         if direct.is_file():
             return direct
     for name in names:
-        nested = sorted(p for p in root.rglob(name) if p.is_file())
+        nested = sorted(p for p in _walk(root, name) if p.is_file())
         if nested:
             return nested[0]
     return None
@@ -134,3 +135,18 @@ class _LineGuard(io.RawIOBase):
             f"limit of {self._max:,} bytes per line (a corrupted cell or an unclosed quote?): "
             "fix or remove that line"
         )
+
+
+def _walk(root: Path, name: str) -> list[Path]:
+    """Files called ``name`` under ``root``, following symlinked folders (``Path.rglob`` does
+    not before Python 3.13), each real folder visited once so a link loop cannot recurse."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for folder, _, filenames in os.walk(root, followlinks=True):
+        real = Path(folder).resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        if name in filenames:
+            found.append(Path(folder) / name)
+    return found

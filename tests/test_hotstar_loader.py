@@ -114,3 +114,16 @@ def test_missing_optional_field_reads_as_empty(tmp_path):
     user = {k: v for k, v in USER.items() if k != "cities"}
     path = write_json(tmp_path, "test_data.json", {"test-0": user})
     assert hotstar.read_users(path, labelled=False).at["test-0", "cities"] == ""
+
+
+def test_files_are_found_through_symlinked_folders_and_link_loops_end(tmp_path, hotstar_dir):
+    real = tmp_path / "elsewhere" / "download"
+    real.parent.mkdir()
+    hotstar_dir.rename(real)
+    root = tmp_path / "data"
+    (root / "nested").mkdir(parents=True)
+    (root / "nested" / "link").symlink_to(real, target_is_directory=True)
+    (root / "nested" / "loop").symlink_to(root, target_is_directory=True)
+    found = find_files(root, hotstar.SPEC.files)
+    assert found["train_data.json"].resolve() == (real / "train_data.json").resolve()
+    assert found["test_data.json"].resolve() == (real / "test_data.json").resolve()
