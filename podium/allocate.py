@@ -6,8 +6,9 @@ or has stopped improving. podium instead chooses, before every trial, the model 
 al., "FLAML: A Fast and Lightweight AutoML Library", MLSys 2021):
 
 1. **Cheap defaults first.** Every model runs its default trial before any model runs a second
-   one, cheapest first (the order given), each within an even share of the time left, so every
-   model has a scored entry early even under a small budget. A default cut short by its share
+   one, cheapest first (the order given), each within an even share of the time left (one
+   share more is kept for tuning), so every model has a scored entry early even under a small
+   budget. A default cut short by its share
    keeps its finished folds and continues once more, within an even share of what is left.
    Then every model runs one tuned trial, a first measure of its cost and of what tuning buys.
 2. **Then the lowest ECI.** A model's own ECI is the time it needs to improve again, estimated as
@@ -132,8 +133,10 @@ class Allocator:
         for arm in self.arms:
             arm.observe()  # a continued study already has a best
         for i, arm in enumerate(self.arms):
+            # Shares of the models still to start plus one kept for tuning, so a slow last
+            # model cannot take every second the others would tune with.
             if arm.best is None and self._can_run(arm) and not self._past(self.end):
-                self._trial(arm, self._share_end(len(self.arms) - i), "defaults")
+                self._trial(arm, self._share_end(len(self.arms) - i + 1), "defaults")
         for arm in self.arms:  # a default cut short continues from its saved folds, once
             if arm.best is None and arm.trials and self._can_run(arm) and not self._past(self.end):
                 self._trial(arm, self._share_end(len(self.arms)), "defaults")

@@ -104,11 +104,22 @@ def test_no_trial_starts_that_cannot_finish_and_nothing_runs_past_the_end():
     clock = Clock()
     studies = [
         FakeStudy("fast", 1.0, improving(0.7, 0.01), clock),
-        FakeStudy("slow", 30.0, improving(0.8, 0.01), clock),
+        FakeStudy("slow", 20.0, improving(0.8, 0.01), clock),
     ]
     _, steps = allocate(studies, clock, end=50.0)
     assert clock.now <= 50.0
-    assert Counter(s.model for s in steps)["slow"] == 1  # a second trial (30 s) never fits
+    # defaults at 1-21 s, one tuned trial at 22-42 s; a third (20 s) never fits in what is left
+    assert Counter(s.model for s in steps)["slow"] == 2 and len(studies[1].scores) == 2
+
+
+def test_a_slow_last_default_leaves_time_for_tuning():
+    clock = Clock()
+    studies = [
+        FakeStudy("fast", 1.0, improving(0.7, 0.01), clock),
+        FakeStudy("slow", 1000.0, improving(0.8, 0.01), clock),
+    ]
+    allocate(studies, clock, end=100.0)
+    assert len(studies[0].scores) > 20  # the slow default was cut at its share, not at the end
 
 
 def test_the_reserve_after_tuning_is_kept_back():
