@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from models.base import check_time
 from podium.decision import tune_class_weights
 from podium.registry import Registry
 
@@ -59,6 +60,7 @@ class WeightedBlend(Ensemble):
         m = len(predictions)
 
         def loss(z: np.ndarray) -> float:
+            check_time()  # the run's deadline: a slow metric cannot overrun the budget
             return -self.score(y, _average(predictions, _softmax(z)))
 
         from scipy.optimize import minimize
@@ -83,6 +85,7 @@ class GreedySelection(Ensemble):
         counts = np.zeros(len(predictions))
         total = np.zeros_like(predictions[0], dtype=np.float64)
         for step in range(1, self.rounds + 1):
+            check_time()
             gains = [self.score(y, (total + p) / step) for p in predictions]
             best = int(np.argmax(gains))
             counts[best] += 1

@@ -9,6 +9,7 @@ sees a base model's prediction of its own training rows.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -16,9 +17,12 @@ from functools import partial
 import numpy as np
 
 from ensembles.combine import ENSEMBLES, DecisionTuned, Ensemble
+from models.base import OutOfTime, check_time, deadline
 from podium.cv import CVResult
 from podium.folds import iter_folds
 from podium.metrics import Metric, get_metric
+
+log = logging.getLogger(__name__)
 
 MAX_BASE_MODELS = 8
 LOG_LOSS = get_metric("log_loss")
@@ -49,6 +53,7 @@ def cross_fit(
     scores: list[float] = []
     started = time.perf_counter()
     for _, train_idx, valid_idx in iter_folds(fold):
+        check_time()
         combiner = make().fit([p[train_idx] for p in oof_in], y[train_idx])
         oof[valid_idx] = combiner.predict([p[valid_idx] for p in oof_in])
         scores.append(metric.score(y[valid_idx], from_matrix(oof[valid_idx], binary)))
@@ -78,9 +83,11 @@ def build_ensembles(
     *,
     seed: int = 0,
     max_models: int = MAX_BASE_MODELS,
+    until: float | None = None,
 ) -> list[CVResult]:
     """Every registered combiner over the best ``max_models`` distinct base entries (fewer
-    than two: no ensemble). The cap keeps level-2 inputs small for many-class problems."""
+    than two: no ensemble). The cap keeps level-2 inputs small for many-class problems. An
+    ensemble not finished by ``until`` (a :func:`time.monotonic` value) is left out."""
     ranked: list[CVResult] = []
     for result in sorted(results, key=lambda r: metric.sort_key(r.cv_mean)):
         # A tuned entry whose best trial was the defaults repeats its default entry.
@@ -107,5 +114,9 @@ def build_ensembles(
             make = partial(DecisionTuned, score, seed, inner=partial(cls, neg_log_loss, seed))
         else:
             make = partial(cls, score, seed)
-        ensembles.append(cross_fit(name, make, ranked, y, fold, metric))
+        try:
+            with deadline(until):
+                ensembles.append(cross_fit(name, make, ranked, y, fold, metric))
+        except OutOfTime:
+            log.warning("%s: no time left in the budget to finish it; left out", name)
     return ensembles

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 # Kept back from the budget for ensembles, SHAP plots, the report and the files.
 RESERVE_FRACTION = 0.08
 RESERVE_SECONDS = 10.0
+# Of that reserve, kept back from the ensembles for SHAP plots, the report and the files.
+FILES_FRACTION = 0.04
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ class Budget:
         if self.seconds is None:
             return None
         return self.started + self.seconds - self.reserve
+
+    def ensembles_end(self) -> float | None:
+        """When the ensembles must be done: the budget's end less the time for the files."""
+        if self.seconds is None:
+            return None
+        return self.started + self.seconds - RESERVE_SECONDS - FILES_FRACTION * self.seconds
 
     def share_end(self, shares_left: int) -> float | None:
         """The deadline of the next of ``shares_left`` equal shares of the time left."""

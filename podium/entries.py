@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 SHAP_BUDGET_FRACTION = 0.01
 # A decision-tuned entry fits its base model about this many times per fold.
 DECISION_COST = 6.0
+# Time is kept back for a model's decision-tuned entry only up to this share of the budget.
+MAX_DECISION_SHARE = 0.15
 
 
 @dataclass
@@ -225,11 +227,15 @@ class EntryRunner:
 
     def _after_tuning(self, trial_seconds: float) -> float:
         """Seconds to keep back after a model's tuning, given one trial's seconds: SHAP of its
-        two entries, its seed bags and its decision-tuned entry."""
+        two entries, its seed bags and its decision-tuned entry (only when that is affordable:
+        :meth:`_decision` skips one that does not fit, so reserving for it would only starve
+        the tuning)."""
         seconds = 2 * self.shap_cap if self.explain_rows is not None else 0.0
         seconds += (self.seed_bags - 1) * trial_seconds
-        if self.decisions:
-            seconds += DECISION_COST * trial_seconds
+        decision = DECISION_COST * trial_seconds
+        budget = self.budget.seconds
+        if self.decisions and (budget is None or decision <= MAX_DECISION_SHARE * budget):
+            seconds += decision
         return seconds
 
     def _tuner(self, name: str) -> ModelTuner:

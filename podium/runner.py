@@ -161,7 +161,9 @@ def run(
                 f"--time-budget {budget.seconds:g} s was too small for any model to finish a "
                 "cross-validation: give a larger budget"
             )
-        ensembles = build_ensembles(results, dataset.y, fold, metric, seed=options.seed)
+        ensembles = build_ensembles(
+            results, dataset.y, fold, metric, seed=options.seed, until=budget.ensembles_end()
+        )
         for ensemble in ensembles:
             log.info(
                 "%-8s %s %.4f ± %.4f (weights %s)",
