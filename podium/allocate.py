@@ -10,7 +10,8 @@ al., "FLAML: A Fast and Lightweight AutoML Library", MLSys 2021):
    share more is kept for tuning), so every model has a scored entry early even under a small
    budget. A default cut short by its share
    keeps its finished folds and continues once more, within an even share of what is left.
-   Then every model runs one tuned trial, a first measure of its cost and of what tuning buys.
+   Then every model whose trial is cheap enough (under an eighth of the time left for four
+   models) runs one tuned trial, a first measure of what tuning buys.
 2. **Then the lowest ECI.** A model's own ECI is the time it needs to improve again, estimated as
    the larger of twice its trial cost and the seconds it has already spent since its last
    improvement: a model that keeps improving stays cheap, one whose trials stop improving grows
@@ -20,6 +21,8 @@ al., "FLAML: A Fast and Lightweight AutoML Library", MLSys 2021):
    trials to the others.
 3. **No trial that cannot finish.** A model is only chosen while its typical trial fits in the
    time left; when none fits, tuning ends and the rest of the budget goes to the run's reserve.
+   A tuned trial is stopped after three times its model's typical trial, so one unlucky
+   configuration cannot eat the budget.
 
 With a trial target and no budget, every model simply runs to the target in turn, so the same
 seed and trial count give the same studies.
@@ -37,6 +40,9 @@ from typing import Protocol
 GAP_WEIGHT = 4.0
 # Trials whose cost estimates a model's next trial (the most recent ones).
 COST_WINDOW = 3
+# A tuned trial stops after this many times its model's typical trial (at least the minimum).
+TRIAL_CAP = 3.0
+MIN_TRIAL_SECONDS = 5.0
 
 
 class Tunable(Protocol):
@@ -99,7 +105,7 @@ class Step:
     started: float  # seconds since tuning began
     seconds: float
     best: float | None  # the model's best value after the trial (the metric's own sign)
-    reason: str  # "defaults" or the chosen model's ECI
+    reason: str  # "defaults", "first tuned", "eci" (chosen by lowest ECI) or "target"
 
 
 class Allocator:
@@ -141,10 +147,14 @@ class Allocator:
             if arm.best is None and arm.trials and self._can_run(arm) and not self._past(self.end):
                 self._trial(arm, self._share_end(len(self.arms)), "defaults")
         if self.end is not None:
-            for arm in self.arms:  # one tuned trial each: a first measure of what tuning buys
+            for arm in self.arms:  # one tuned trial each, where cheap enough: a first measure
                 left = self.end - self.clock()
-                if arm.best is not None and self._can_run(arm) and arm.cost() <= left:
-                    self._trial(arm, self.end, "first tuned")
+                if (
+                    arm.best is not None
+                    and self._can_run(arm)
+                    and arm.cost() <= left / (2 * len(self.arms))
+                ):
+                    self._trial(arm, self._capped(arm), "first tuned")
         if self.end is None:
             for arm in self.arms:  # a trial target alone: each model in turn, deterministic
                 while arm.tuner.wants_trial(self.n_trials):
@@ -154,8 +164,16 @@ class Allocator:
             chosen = self._next()
             if chosen is None:
                 break
-            self._trial(chosen, self.end, "eci")
+            self._trial(chosen, self._capped(chosen), "eci")
         return self.steps
+
+    def _capped(self, arm: Arm) -> float | None:
+        """A tuned trial's deadline: the end, or TRIAL_CAP times the model's typical trial,
+        so one unlucky configuration (deep trees, many rounds) cannot eat the budget."""
+        end = self.end
+        if end is None:
+            return None
+        return min(end, self.clock() + TRIAL_CAP * max(arm.cost(), MIN_TRIAL_SECONDS))
 
     @property
     def end(self) -> float | None:

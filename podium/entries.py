@@ -17,6 +17,7 @@ seed-sensitive model's best trial is refitted with more seeds and averaged (``<m
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import time
@@ -43,6 +44,7 @@ from podium.cv import (
     cross_validate,
     explain,
 )
+from podium.folds import iter_folds
 from podium.hashing import fingerprint
 from podium.metrics import Metric, get_metric
 from podium.options import RunOptions
@@ -58,6 +60,8 @@ log = logging.getLogger(__name__)
 
 # Under a budget, SHAP of one entry stops after this fraction of the budget (or --shap-seconds).
 SHAP_BUDGET_FRACTION = 0.01
+# What studies optimise when the competition's metric scores labels (see __post_init__).
+TUNING_LOSS = get_metric("log_loss")
 # A decision-tuned entry fits its base model about this many times per fold.
 DECISION_COST = 6.0
 # Time is kept back for a model's decision-tuned entry only up to this share of the budget.
@@ -88,6 +92,10 @@ class EntryRunner:
         self.metric: Metric = get_metric(self.spec.metric)
         self.n_folds = int(self.fold.max()) + 1
         self.decisions = self.spec.tune_decision and self.metric.needs == "label"
+        # Studies optimise a proper score: a label metric (F1) scores the argmax of each trial's
+        # probabilities, a flat and noisy objective that rewards configurations which happen to
+        # cross a class boundary; the decision rule is tuned separately (``+tuned`` entries).
+        self.tuning_metric = TUNING_LOSS if self.metric.needs == "label" else self.metric
         self.shap_cap = self.options.shap_seconds
         if self.budget.seconds is not None:
             self.shap_cap = min(self.shap_cap, SHAP_BUDGET_FRACTION * self.budget.seconds)
@@ -212,11 +220,12 @@ class EntryRunner:
             tuner.open()
         end = self.budget.end()
         trials = self.options.trials
-        with TuningProgress(self.metric, end, trials, len(tuners), self._no_bar()) as bar:
+        metric = self.tuning_metric
+        with TuningProgress(metric, end, trials, len(tuners), self._no_bar()) as bar:
             for tuner in tuners:
                 tuner.on_fold = partial(bar.fold, tuner.name)
             allocator = Allocator(
-                tuners, self.metric.greater_is_better, self.options.trials, end,
+                tuners, metric.greater_is_better, self.options.trials, end,
                 reserve=self._after_tuning, on_step=bar.step,
             )  # fmt: skip
             self.schedule = allocator.run()
@@ -249,7 +258,7 @@ class EntryRunner:
                 self.spec.name,
                 name,
                 fingerprint(
-                    self.spec.name, name, self.metric.name, self.spec.task, fixed,
+                    self.spec.name, name, self.tuning_metric.name, self.spec.task, fixed,
                     self.options.seed, self._data_fingerprint,
                 )[:12],
             ]
@@ -263,7 +272,7 @@ class EntryRunner:
             y=self.dataset.y,
             X_test=self.features.X_test,
             fold=self.fold,
-            metric=self.metric,
+            metric=self.tuning_metric,
             storage=self.storage,
             study_name=study,
             cache=self.tuning_area / study,
@@ -278,10 +287,12 @@ class EntryRunner:
         outcome = tuner.outcome(self.options.trials, self.budget.end())
         outcome.seconds = seconds
         if outcome.default is not None and outcome.best is not None:
-            sign = 1.0 if self.metric.greater_is_better else -1.0
+            sign = 1.0 if self.tuning_metric.greater_is_better else -1.0
             outcome.gain = sign * (outcome.best.cv_mean - outcome.default.cv_mean)
+        outcome.metric = self.tuning_metric.name
         self.tuning[name] = outcome
-        entries = [r for r in (outcome.default, outcome.best) if r is not None]
+        found = [r for r in (outcome.default, outcome.best) if r is not None]
+        entries = [self._scored(r) for r in found]  # in the competition's metric
         if not entries:
             log.warning(
                 "%s: no trial finished within its share of the time budget; it is left out", name
@@ -289,7 +300,7 @@ class EntryRunner:
             return []
         for entry in entries:
             self._finish(entry)
-        default = "-" if outcome.default is None else f"{outcome.default.cv_mean:.4f}"
+        default = "-" if outcome.default is None else f"{entries[0].cv_mean:.4f}"
         log.info(
             "%-8s trials: %d (%d pruned, %d this run, %d stopped by the budget) in %.0f s: "
             "defaults %s, best %.4f (trial %s)",
@@ -298,9 +309,17 @@ class EntryRunner:
         )  # fmt: skip
         bagged = None
         if self.seed_bags > 1 and MODELS.get(name).seed_sensitive and outcome.best is not None:
-            bagged = self._bag(name, outcome.best, outcome.best_params)
+            bagged = self._bag(name, entries[-1], outcome.best_params)
         decided = self._decided(entries, 1)  # on the best trial's entry, not the bag
         return entries + ([bagged] if bagged is not None else []) + decided
+
+    def _scored(self, result: CVResult) -> CVResult:
+        """A study's entry scored in the competition's metric (studies may use another)."""
+        if self.tuning_metric is self.metric:
+            return result
+        y, oof = self.dataset.y, result.oof
+        scores = [self.metric.score(y[valid], oof[valid]) for _, _, valid in iter_folds(self.fold)]
+        return dataclasses.replace(result, fold_scores=scores, oof_score=self.metric.score(y, oof))
 
     def _bag(self, name: str, best: CVResult, params: dict[str, Any]) -> CVResult | None:
         """The best trial refitted with ``seed_bags - 1`` more seeds, all averaged (seed

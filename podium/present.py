@@ -97,7 +97,8 @@ def present(result: RunResult) -> str:
 
 
 def _tuning(result: RunResult) -> str:
-    rows = [("model", "seconds", "trials", "this run", "defaults", "best", "gain", "best params")]
+    rows = [("model", "seconds", "trials", "this run", "study metric", "defaults", "best", "gain",
+             "best params")]  # fmt: skip
     for name, study in result.tuning.items():
         gain = study.get("gain_over_defaults")
         rows.append(
@@ -106,6 +107,7 @@ def _tuning(result: RunResult) -> str:
                 f"{study['seconds']:.0f}",
                 f"{study['trials_finished']} ({study['trials_pruned']} pruned)",
                 str(study["trials_this_run"]),
+                str(study.get("study_metric", "")),
                 _value(study["default_value"]),
                 _value(study["best_value"]),
                 "-" if gain is None else f"{gain:+.4f}",

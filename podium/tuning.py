@@ -115,6 +115,7 @@ class TuningOutcome:
     values: list[float] = field(default_factory=list)  # complete trials' values, by number
     # What the tuning bought: best minus default, signed so that positive is better.
     gain: float | None = None
+    metric: str = ""  # the metric the study optimised (log loss for a label metric)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +131,7 @@ class TuningOutcome:
             "trials_this_run": self.new_trials,
             "seconds": round(self.seconds, 3),
             "gain_over_defaults": None if self.gain is None else round(self.gain, 6),
+            "study_metric": self.metric,
         }
 
 
