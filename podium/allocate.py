@@ -78,6 +78,10 @@ class Arm:
         recent = self.costs[-COST_WINDOW:]
         return sum(recent) / len(recent) if recent else 0.0
 
+    def peak_cost(self) -> float:
+        """The slowest of the recent trials: what the work after tuning is sized by."""
+        return max(self.costs[-COST_WINDOW:], default=0.0)
+
     def observe(self) -> None:
         value = self.tuner.best_value()
         if value is None:
@@ -180,7 +184,7 @@ class Allocator:
         """When tuning must stop: the budget's end less every model's reserve."""
         if self.budget_end is None:
             return None
-        return self.budget_end - sum(self.reserve(a.cost()) for a in self.arms)
+        return self.budget_end - sum(self.reserve(a.peak_cost()) for a in self.arms)
 
     def _share_end(self, shares: int) -> float | None:
         """The end of the next of ``shares`` even shares of the tuning time left."""

@@ -298,8 +298,11 @@ class EntryRunner:
                 "%s: no trial finished within its share of the time budget; it is left out", name
             )
             return []
-        for entry in entries:
-            self._finish(entry)
+        for i, entry in enumerate(entries):
+            same = i > 0 and np.array_equal(entry.oof, entries[0].oof)
+            if same:  # the best trial is the defaults: the same model, explained once
+                entry.shap, entry.shap_rows = entries[0].shap, entries[0].shap_rows
+            self._finish(entry, explained=same)
         default = "-" if outcome.default is None else f"{entries[0].cv_mean:.4f}"
         log.info(
             "%-8s trials: %d (%d pruned, %d this run, %d stopped by the budget) in %.0f s: "

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from competitions import clickstream as cs
@@ -170,3 +171,24 @@ def test_end_to_end_run_writes_predictions_json(tmp_path):
     board = (run_dir / "leaderboard.csv").read_text()
     assert "lgbm+tuned" in board and "f1_3" in board
     assert "alt='confusion'" in (run_dir / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_studies_of_a_label_metric_optimise_log_loss_and_entries_show_f1(tmp_path):
+    cs.write_files(generate(150, 40, seed=2), tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "--preset", "quick", "--comp", "clickstream",
+         "--folds", "3", "--models", "lgbm", "--trials", "3", "--no-report", "--shap-rows", "0",
+         "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = [p for p in (tmp_path / "out").iterdir() if p.name not in (".cache", "tuning")]
+    tuning = json.loads((run_dir / "tuning.json").read_text())["lgbm"]
+    assert tuning["study_metric"] == "log_loss" and tuning["best_value"] > 0.5  # a log loss
+    board = pd.read_csv(run_dir / "leaderboard.csv").set_index("model")
+    tuned = board.loc["lgbm-optuna"]
+    assert tuned["metric"] == "f1_macro" and 0 <= tuned["cv_mean"] <= 1
+    folds = [tuned[f"fold_{k}"] for k in (1, 2, 3)]
+    assert tuned["cv_mean"] == pytest.approx(np.mean(folds), abs=1e-6)  # rescored per fold
+    assert "lgbm-optuna+tuned" in board.index
