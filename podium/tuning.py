@@ -218,7 +218,11 @@ class ModelTuner:
             if trial.user_attrs.get("worker") != self.worker:
                 continue  # another process's trial, perhaps alive on another machine
             self.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-            attrs = {"resumed_from": trial.number, "default": trial.user_attrs.get("default")}
+            attrs = {
+                "resumed_from": trial.number,
+                "default": trial.user_attrs.get("default"),
+                "worker": self.worker,
+            }
             study.enqueue_trial(trial.params, user_attrs=attrs)
             log.info("%s: trial %d was interrupted; running it again", self.name, trial.number)
 
@@ -227,9 +231,13 @@ class ModelTuner:
         if any(t.user_attrs.get("default") for t in _trials(study, alive)):
             return
         params = _suggested(self.space, self.defaults)
-        study.enqueue_trial(params, user_attrs={"default": True})
+        study.enqueue_trial(params, user_attrs={"default": True, "worker": self.worker})
 
     def _run_trial(self, study: optuna.Study, until: float | None) -> FrozenTrial:
+        if not _trials(study, (TrialState.WAITING,)):
+            # Created already tagged with this worker: a process killed between ``ask`` and a
+            # separate tag would leave a RUNNING trial that no worker recognises as its own.
+            study.enqueue_trial({}, user_attrs={"worker": self.worker})
         trial = study.ask()
         trial.set_user_attr("worker", self.worker)
         params = self.space(trial) or {}
@@ -267,7 +275,7 @@ class ModelTuner:
         if state == TrialState.FAIL and frozen.user_attrs.get("default"):
             # The defaults cut short by their share of the budget: queued again with their
             # finished folds kept, so time left over later continues them.
-            study.enqueue_trial(frozen.params, user_attrs={"default": True})
+            study.enqueue_trial(frozen.params, user_attrs={"default": True, "worker": self.worker})
         else:
             checkpoint.clear()
         if self.on_trial is not None:

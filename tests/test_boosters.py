@@ -123,6 +123,7 @@ def test_search_space_gives_back_the_defaults(cls):
                 "l2_leaf_reg": 10.0,
                 "random_strength": 0.3,
                 "rsm": 0.9,
+                "border_count": 32,
             },
         ),
     ],
