@@ -329,7 +329,8 @@ class EntryRunner:
             for run in runs[1:]:  # the best trial's own run is explained already
                 explain(run, self.features.X_train, self.fold, self.explain_rows,
                         self.shap_cap, self.fold_features)  # fmt: skip
-            bag.shap_rows, bag.shap = average_shap(runs)
+            bag.shap_rows, bag.shap, bag.shap_base = average_shap(runs) or (None, None, None)
+            bag.shap_method = best.shap_method
             bag.shap_seconds = sum(r.shap_seconds for r in runs)
         self._finish(bag, explained=True)
         return bag
@@ -367,7 +368,6 @@ class EntryRunner:
                 result, self.features.X_train, self.fold, self.explain_rows, self.shap_cap,
                 self.fold_features,
             )  # fmt: skip
-        result.models = None
         log.info(
             "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",
             result.model, self.metric.name, result.cv_mean, result.cv_std, self.n_folds,
