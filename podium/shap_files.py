@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 MODELS_FOLDER = "models"  # fold models of the shipped entry (or its base models), pickled
 DEPENDENCE_FEATURES = 3
+# Entries whose plots are drawn, best first: each costs about 1.5 s of plots, and a tuned run
+# has a dozen entries. Every explained entry still gets its table and saved Explanation.
+PLOTTED_ENTRIES = 5
 
 
 @dataclass
@@ -53,14 +56,15 @@ def write_explanations(
     dataset: Dataset,
     ranked: Sequence[str],
 ) -> ShapFigures:
-    """Every explained entry's table, saved Explanation and bar and beeswarm plots; for the
-    best-ranked explained entry (``ranked``: the leaderboard's order) also dependence plots of
-    its top features, per class for multiclass, and waterfalls of a few typical and extreme
-    rows."""
+    """Every explained entry's table and saved Explanation; bar and beeswarm plots of the best
+    :data:`PLOTTED_ENTRIES` explained entries (``ranked``: the leaderboard's order); for the best
+    of them also dependence plots of its top features, per class for multiclass, and waterfalls
+    of a few typical and extreme rows."""
     started = time.perf_counter()
     figures = ShapFigures()
     done = {r.model: e for r in results if (e := explained(r, results)) is not None}
-    featured = next((name for name in ranked if name in done), None)
+    plotted = [name for name in ranked if name in done][:PLOTTED_ENTRIES]
+    featured = plotted[0] if plotted else None
     for result in results:
         if result.model not in done:
             continue
@@ -72,12 +76,14 @@ def write_explanations(
         info = {"entry": result.model, "method": entry.method, "output": entry.output,
                 "note": note, "rows": "out-of-fold"}  # fmt: skip
         save(stage / FOLDER / f"{result.model}.npz", expl, info)
-        images = _entry_plots(stage, result.model, expl, entry, dataset, result.model == featured)
+        plot = result.model in plotted
+        images = _entry_plots(stage, result.model, expl, entry, dataset, featured) if plot else []
         if result.kind == "ensemble":
-            images += _level2(stage, result, results, entry.rows, dataset)
-        figures.by_entry[result.model] = images
+            images += _level2(stage, result, results, entry.rows, dataset, plot)
         if result.model == featured:
             figures.single = _waterfalls(stage, result, expl, entry, dataset)
+        figures.by_entry[result.model] = images
+    figures.by_entry = {name: figures.by_entry[name] for name in plotted}  # best first
     figures.seconds = time.perf_counter() - started
     return figures
 
@@ -94,42 +100,55 @@ def _entry_plots(
     expl: shap.Explanation,
     entry: Explained,
     dataset: Dataset,
-    featured: bool,
+    featured: str | None,
 ) -> list[bytes]:
-    """Bar and beeswarm (for multiclass: of every class if ``featured``, else of the largest
-    class), and for the featured entry dependence plots of its top features."""
+    """Bar and beeswarm, and for the ``featured`` entry dependence plots of its top features."""
+    is_featured = name == featured
     units = entry.output
-    n = len(entry.rows)
-    views: list[tuple[str, str, shap.Explanation]] = [("", "", expl)]  # file suffix, title
-    if entry.values.ndim == 3:
-        classes = range(len(dataset.classes)) if featured else [_largest(dataset)]
-        views = [
-            (f"_{safe_name(dataset.classes[k])}", f", class {dataset.classes[k]}",
-             shap_plots.for_class(expl, k))
-            for k in classes
-        ]  # fmt: skip
-    images = []
-    for suffix, label, view in views:
-        about = f"{name}{label}: {n:,} out-of-fold rows"
-        for kind, png in (
-            ("bar", shap_plots.bar(view, about, units)),
-            ("beeswarm", shap_plots.beeswarm(view, about, units)),
-        ):
-            write_bytes(stage / f"shap_{name}_{kind}{suffix}.png", png)
-            images.append(png)
-        if featured:
-            images += _dependence(stage, f"{name}{label}", view, f"shap_{name}_dependence{suffix}")
+    about = f"{name}: {len(entry.rows):,} out-of-fold rows"
+    if entry.values.ndim == 2:
+        images = _bar_and_beeswarm(stage, name, expl, about, units, "")
+        return images + (_dependence(stage, name, expl, "") if is_featured else [])
+    # Multiclass: one bar of |SHAP| summed over the classes; beeswarms of every class for the
+    # featured entry (of the largest class for the others); dependence of the largest class.
+    bar = shap_plots.bar(shap_plots.all_classes(expl), f"{about}, all classes", f"{units}, summed")
+    write_bytes(stage / f"shap_{name}_bar.png", bar)
+    images = [bar]
+    largest = _largest(dataset)
+    for k in range(len(dataset.classes)) if is_featured else [largest]:
+        view, label = shap_plots.for_class(expl, k), dataset.classes[k]
+        images += _bar_and_beeswarm(stage, name, view, f"{about}, class {label}", units, label)
+        if is_featured and k == largest:
+            images += _dependence(stage, name, view, label)
     return images
 
 
-def _dependence(stage: Path, title: str, view: shap.Explanation, stem: str) -> list[bytes]:
-    """Dependence (scatter) plots of the view's top features."""
+def _bar_and_beeswarm(
+    stage: Path, name: str, view: shap.Explanation, about: str, units: str, label: str
+) -> list[bytes]:
+    """The beeswarm, and for a binary task the bar (a class's bar adds little to its beeswarm)."""
+    suffix = f"_{safe_name(label)}" if label else ""
+    images = []
+    if not label:
+        images.append(shap_plots.bar(view, about, units))
+        write_bytes(stage / f"shap_{name}_bar.png", images[-1])
+    images.append(shap_plots.beeswarm(view, about, units))
+    write_bytes(stage / f"shap_{name}_beeswarm{suffix}.png", images[-1])
+    return images
+
+
+def _dependence(stage: Path, name: str, view: shap.Explanation, label: str) -> list[bytes]:
+    """Dependence (scatter) plots of the view's top features (``label``: its class, if any)."""
+    title = f"{name}, class {label}" if label else name
+    suffix = f"_{safe_name(label)}" if label else ""
     strength = np.abs(np.asarray(view.values)).mean(axis=0)
     images = []
-    for j in np.argsort(-strength, kind="stable")[:DEPENDENCE_FEATURES]:
+    order = np.argsort(-strength, kind="stable")[:DEPENDENCE_FEATURES]
+    for rank, j in enumerate(order, start=1):
         feature = view.feature_names[j]
         png = shap_plots.scatter(view, int(j), f"{title}: {feature}")
-        write_bytes(stage / f"{stem}_{safe_name(feature)}.png", png)
+        stem = f"shap_{name}_dependence{suffix}_{rank}_{safe_name(feature)}"
+        write_bytes(stage / f"{stem}.png", png)
         images.append(png)
     return images
 
@@ -157,9 +176,15 @@ def _waterfalls(
 
 
 def _level2(
-    stage: Path, ensemble: CVResult, results: list[CVResult], rows: np.ndarray, dataset: Dataset
+    stage: Path,
+    ensemble: CVResult,
+    results: list[CVResult],
+    rows: np.ndarray,
+    dataset: Dataset,
+    plot: bool,
 ) -> list[bytes]:
-    """Which base model drove the ensemble: its level-2 Explanation and a bar plot of it."""
+    """Which base model drove the ensemble: its level-2 Explanation and, if ``plot``, a bar
+    plot of it."""
     level2 = level2_shap(ensemble, results, rows)
     if level2 is None:
         return []
@@ -172,6 +197,8 @@ def _level2(
     info = {"entry": ensemble.model, "method": "linear", "output": "probability",
             "note": HOW_ENSEMBLES_ARE_EXPLAINED, "rows": "out-of-fold"}  # fmt: skip
     save(stage / FOLDER / f"{ensemble.model}.models.npz", expl, info)
+    if not plot:
+        return []
     view = expl if entry.values.ndim == 2 else shap_plots.for_class(expl, _largest(dataset))
     png = shap_plots.bar(view, f"{ensemble.model}: which model drove it", "probability")
     write_bytes(stage / f"shap_{ensemble.model}_bar_models.png", png)

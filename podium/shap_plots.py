@@ -22,6 +22,19 @@ def for_class(expl: shap.Explanation, k: int) -> shap.Explanation:
     return expl[:, :, k]
 
 
+def all_classes(expl: shap.Explanation) -> shap.Explanation:
+    """|SHAP| summed over the classes of a multiclass explanation: how much each feature moves
+    the prediction of any class, for one bar plot of the whole model."""
+    import shap
+
+    return shap.Explanation(
+        values=np.abs(np.asarray(expl.values)).sum(axis=2),
+        base_values=np.zeros(len(expl.values)),
+        data=expl.data,
+        feature_names=expl.feature_names,
+    )
+
+
 def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> bytes:
     pyplot().figure()
     plot()
@@ -30,7 +43,9 @@ def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> 
     ax.set_title(title, fontsize=10)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
-    return png(fig)
+    image = png(fig)
+    pyplot().close("all")  # shap's scatter opens a figure of its own
+    return image
 
 
 def bar(expl: shap.Explanation, title: str, units: str) -> bytes:
@@ -52,12 +67,17 @@ def beeswarm(expl: shap.Explanation, title: str, units: str) -> bytes:
 
 
 def scatter(expl: shap.Explanation, feature: int, title: str) -> bytes:
-    """How one feature's value moves its SHAP value (dependence), coloured by the feature that
-    interacts with it most."""
+    """How one feature's value moves its SHAP value (dependence), coloured by the value of the
+    strongest other feature. (shap's own choice of colour, ``color=expl``, searches every
+    feature for the strongest interaction: 13 s on hotstar's 2,085 columns.)"""
     import shap
 
+    strength = np.abs(np.asarray(expl.values)).mean(axis=0)
+    strength[feature] = -1.0
+    other = int(np.argmax(strength))
+
     def plot() -> None:
-        shap.plots.scatter(expl[:, feature], color=expl, show=False)
+        shap.plots.scatter(expl[:, feature], color=expl[:, other], show=False)
 
     return _draw(plot, title)
 
