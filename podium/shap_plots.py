@@ -92,16 +92,16 @@ def waterfall(row: shap.Explanation, title: str) -> bytes:
     return _draw(plot, title)
 
 
-def typical_and_extreme(output: np.ndarray, count: int = 2) -> list[tuple[str, int]]:
-    """Rows to show one at a time: the ``count`` highest and lowest outputs (extreme) and the
-    ``count`` nearest the median (typical), as (label, index)."""
+def typical_and_extreme(output: np.ndarray, typical: int = 2) -> list[tuple[str, int]]:
+    """Rows to show one at a time: the highest and the lowest output (extreme) and the
+    ``typical`` rows nearest the median, as (label, index)."""
     order = np.argsort(output, kind="stable")
     median = np.argsort(np.abs(output - np.median(output)), kind="stable")
     picked: list[tuple[str, int]] = []
     for label, rows in (
-        ("highest", order[::-1][:count]),
-        ("typical", median[:count]),
-        ("lowest", order[:count]),
+        ("highest", order[::-1][:1]),
+        ("typical", median[:typical]),
+        ("lowest", order[:1]),
     ):
         for row in rows:
             if all(int(row) != i for _, i in picked):
