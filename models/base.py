@@ -111,10 +111,19 @@ class Model(ABC):
         """
         return None
 
-    def explain(self, X: Matrix) -> np.ndarray | None:
-        """SHAP values of the rows of ``X``: ``(n, features)`` for a binary task, ``(n, classes,
-        features)`` for multiclass, in the model's raw (log-odds) space. None where the model
-        has no exact explainer (only tree models have one)."""
+    def explain(self, X: Matrix) -> tuple[np.ndarray, np.ndarray] | None:
+        """Exact SHAP values of the rows of ``X`` in the model's raw (log-odds) space, from the
+        model's own fast implementation, and the base value of each row: ``(n, features)`` and
+        ``(n,)`` for a binary task, ``(n, classes, features)`` and ``(n, classes)`` for
+        multiclass; base plus the sum of the values is the raw output. None where the model has
+        none (the tree models have one; podium explains the others with the shap library)."""
+        return None
+
+    def linear_terms(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a model whose raw output is linear in the input features: coefficients
+        ``(outputs, features)`` and intercepts ``(outputs,)`` (one output for a binary task, one
+        per class for multiclass), so that ``X @ coef.T + intercept`` is the raw output. None
+        for any other model."""
         return None
 
     @abstractmethod

@@ -107,12 +107,13 @@ class CatBoostModel(Model):
             "border_count": trial.suggest_int("border_count", 16, 254, log=True),
         }
 
-    def explain(self, X: Matrix) -> np.ndarray:
+    def explain(self, X: Matrix) -> tuple[np.ndarray, np.ndarray]:
         """Exact SHAP values, CatBoost's own implementation (``ShapValues``)."""
         import catboost
 
         values = self.booster_.get_feature_importance(catboost.Pool(X), type="ShapValues")
-        return np.asarray(values[..., :-1], dtype=np.float32)  # (n, F) or (n, K, F), no bias
+        values = np.asarray(values)  # (n, F+1) or (n, K, F+1): the bias last
+        return values[..., :-1].astype(np.float32), values[..., -1].astype(np.float64)
 
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         return np.asarray(self.booster_.predict_proba(X))

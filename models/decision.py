@@ -49,9 +49,12 @@ class TunedDecision(Model):
         self.weights_ = tune_class_weights(inner, y, self.score)
         self.model_ = self.base().fit(X, y)
 
-    def explain(self, X: Matrix) -> np.ndarray | None:
+    def explain(self, X: Matrix) -> tuple[np.ndarray, np.ndarray] | None:
         """The refit base model's SHAP values (the decision weights act after the model)."""
         return self.model_.explain(X)
+
+    def linear_terms(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return self.model_.linear_terms()
 
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         proba = _as_matrix(self.model_.predict_proba(X)) * self.weights_

@@ -125,15 +125,17 @@ class LightGBMModel(Model):
             "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 100.0, log=True),
         }
 
-    def explain(self, X: Matrix) -> np.ndarray:
+    def explain(self, X: Matrix) -> tuple[np.ndarray, np.ndarray]:
         """Exact TreeSHAP (Lundberg et al.), LightGBM's own implementation (``pred_contrib``)."""
         raw = self.booster_.predict(X, num_iteration=self.best_iteration_, pred_contrib=True)
         parts = raw if isinstance(raw, list) else [raw]
         dense = [np.asarray(p.todense() if hasattr(p, "todense") else p) for p in parts]
         if len(dense) == 1 and self.task == "multiclass":  # dense input: classes side by side
             dense = np.split(dense[0], self.n_classes, axis=1)
-        values = np.stack([d[:, :-1] for d in dense], axis=1).astype(np.float32)  # drop bias
-        return values[:, 0, :] if self.task == "binary" else values
+        values = np.stack(dense, axis=1)  # (n, outputs, features + 1): the bias last
+        if self.task == "binary":
+            values = values[:, 0, :]
+        return values[..., :-1].astype(np.float32), values[..., -1].astype(np.float64)
 
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         return np.asarray(self.booster_.predict(X, num_iteration=self.best_iteration_))

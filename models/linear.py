@@ -49,3 +49,10 @@ class LogisticModel(Model):
 
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         return np.asarray(self.pipeline_.predict_proba(X))
+
+    def linear_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The decision function on the unscaled features: the max-abs scaling divides each
+        column by its scale, so it folds into the coefficients."""
+        scaler, logistic = self.pipeline_[0], self.pipeline_[-1]
+        coef = np.asarray(logistic.coef_, dtype=np.float64) / scaler.scale_
+        return coef, np.asarray(logistic.intercept_, dtype=np.float64)

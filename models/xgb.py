@@ -115,10 +115,10 @@ class XGBoostModel(Model):
             )
         )
 
-    def explain(self, X: Matrix) -> np.ndarray:
+    def explain(self, X: Matrix) -> tuple[np.ndarray, np.ndarray]:
         """Exact TreeSHAP, xgboost's own implementation (``pred_contribs``)."""
-        values = self._predict(X, pred_contribs=True)  # (n, F+1) or (n, K, F+1)
-        return np.asarray(values[..., :-1], dtype=np.float32)  # drop the bias column
+        values = self._predict(X, pred_contribs=True)  # (n, F+1) or (n, K, F+1): the bias last
+        return values[..., :-1].astype(np.float32), values[..., -1].astype(np.float64)
 
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         proba = self._predict(X).astype(np.float64)

@@ -1,4 +1,5 @@
-"""Files of a run folder beyond the leaderboard: predictions, SHAP tables and plots, report."""
+"""Files of a run folder beyond the leaderboard: predictions, the tuning schedule, the report
+(SHAP files: :mod:`podium.shap_files`)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ import pandas as pd
 
 from competitions.spec import Dataset
 from features.base import FeatureSet
-from podium import plots
-from podium.atomic import write_bytes, write_text
+from podium.atomic import write_text
 from podium.cv import CVResult
-from podium.explain import HOW_ENSEMBLES_ARE_EXPLAINED, ensemble_shap, shap_table
+from podium.explain import HOW_ENSEMBLES_ARE_EXPLAINED
 from podium.metrics import get_metric
 from podium.report import ReportInputs, render
 
 if TYPE_CHECKING:
     from podium.allocate import Step
+    from podium.shap_files import ShapFigures
 
 
 def write_predictions(
@@ -65,33 +66,6 @@ def write_schedule(path: Path, steps: Sequence[Step]) -> None:
     write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
-def write_explanations(
-    stage: Path, results: list[CVResult], features: FeatureSet, dataset: Dataset
-) -> dict[str, list[bytes]]:
-    """``shap_<entry>.csv`` plus bar and beeswarm PNGs for every explained entry; returns the
-    images by entry for the report."""
-    images: dict[str, list[bytes]] = {}
-    major = int(np.bincount(dataset.y).argmax())  # multiclass beeswarms show the largest class
-    for result in results:
-        if result.kind == "model":
-            rows, values = result.shap_rows, result.shap
-        else:
-            rows, values = ensemble_shap(result, results) or (None, None)
-        if values is None or rows is None:
-            continue
-        table = shap_table(values, features.names, dataset.classes)
-        table.to_csv(stage / f"shap_{result.model}.csv", index=False, float_format="%.6g")
-        signed = values if values.ndim == 2 else values[:, major]
-        dense = np.asarray(features.X_train[rows].todense())
-        suffix = "" if values.ndim == 2 else f", class {dataset.classes[major]}"
-        bar = plots.shap_bar(table, f"{result.model}: mean |SHAP| on {len(rows):,} OOF rows")
-        swarm = plots.shap_beeswarm(signed, dense, features.names, f"{result.model}{suffix}")
-        write_bytes(stage / f"shap_{result.model}_bar.png", bar)
-        write_bytes(stage / f"shap_{result.model}_beeswarm.png", swarm)
-        images[result.model] = [bar, swarm]
-    return images
-
-
 def write_report(
     stage: Path,
     *,
@@ -104,7 +78,7 @@ def write_report(
     options: dict,
     timings: dict[str, float],
     confusion: pd.DataFrame | None,
-    shap_images: dict[str, list[bytes]],
+    shap: ShapFigures,
 ) -> Path:
     by_name = {r.model: r for r in results}
     top = [str(m) for m in leaderboard["model"].head(4)]
@@ -128,9 +102,12 @@ def write_report(
         options=options,
         timings=timings,
         confusion=confusion,
-        shap_images=shap_images,
-        shap_note="Tree models: exact TreeSHAP of out-of-fold rows, each explained by the fold "
-        f"model that did not train on it. Ensembles: {HOW_ENSEMBLES_ARE_EXPLAINED}.",
+        shap_images=shap.by_entry,
+        waterfalls=shap.single,
+        shap_note="SHAP values (the shap library) of out-of-fold rows, each explained by the fold "
+        "model that did not train on it: tree models by their exact TreeSHAP, logistic "
+        "regression by shap's LinearExplainer, other models by shap's PermutationExplainer "
+        f"on a background sample. Ensembles: {HOW_ENSEMBLES_ARE_EXPLAINED}.",
     )
     path = stage / "report.html"
     write_text(path, render(inputs))

@@ -19,7 +19,13 @@ from models import MODELS
 from podium.errors import ConfigError, PodiumError
 from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
-from podium.present import list_competitions, present, present_cache, present_history
+from podium.present import (
+    list_competitions,
+    present,
+    present_cache,
+    present_explanation,
+    present_history,
+)
 from podium.presets import DEFAULT_PRESET, PRESETS, apply_preset
 from podium.runner import RUNS_ROOT, Interrupted, Terminated, resume_options, run
 
@@ -32,6 +38,7 @@ examples:
   python run.py --comp talkingdata --time-budget 600     tune for 10 minutes in all
   python run.py --comp talkingdata --trials 20           20 trials per model, reproducible
   python run.py --comp hotstar --resume 20261122-101500  continue an interrupted run
+  python run.py --comp hotstar --explain 20261122-101500 --id 42  why this user's prediction
   python run.py --list
 
 presets (--preset; explicit options override their values):
@@ -120,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--shap-seconds", type=float, default=60.0, metavar="S",
         help="stop computing SHAP for a model after S seconds (default: 60)",
     )  # fmt: skip
+    parser.add_argument(
+        "--explain", metavar="RUN_ID",
+        help="with --comp and --id: explain one user's prediction in the finished run RUN_ID "
+        "(its shipped entry): the prediction, its largest SHAP contributions in words and a "
+        "waterfall PNG in the run folder; training users by the fold model that did not see "
+        "them, test users by every fold model, averaged",
+    )  # fmt: skip
+    parser.add_argument("--id", metavar="ID", help="the user (row ID) that --explain explains")
     parser.add_argument(
         "--time-budget", type=float, metavar="SECONDS",
         help="tune every model with Optuna and finish the whole run within SECONDS (+10%%), "
@@ -235,6 +250,8 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             COMPETITIONS.get(args.comp)  # an unknown name fails with the known ones
             print(present_history(args.comp, args.out or RUNS_ROOT / args.comp))
             return 0
+        if args.explain or args.id:
+            return _explain(parser, args)
         options = _resumed(parser, args) if args.resume else apply_preset(_options(args))
         with _stop_on_sigterm(), logging_redirect_tqdm():
             result = run(options, started=started)
@@ -267,6 +284,15 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             file=sys.stderr,
         )
         return 1
+
+
+def _explain(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if not (args.explain and args.id):
+        parser.error("--explain RUN_ID and --id ID go together")
+    from podium.explain_one import explain_one  # deferred: loads data and models
+
+    print(present_explanation(explain_one(args.comp, args.out, args.explain, args.id)))
+    return 0
 
 
 @contextmanager

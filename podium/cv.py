@@ -19,9 +19,6 @@ from podium.atomic import write_bytes
 from podium.folds import iter_folds
 from podium.metrics import Metric
 
-# Rows explained at a time between checks of the SHAP time cap.
-SHAP_CHUNK = 100
-
 
 @dataclass
 class CVResult:
@@ -40,14 +37,18 @@ class CVResult:
     # Per-class scores of the out-of-fold predictions (F1 per class for label metrics).
     class_scores: dict[str, float] = field(default_factory=dict)
     # SHAP values of the explained out-of-fold rows, each from the fold model that did not
-    # train on it: (rows, features) or (rows, classes, features). None without an explainer.
+    # train on it: (rows, features) or (rows, classes, features), with each row's base value
+    # (rows,) or (rows, classes) and the explainer used (podium.shapley). None: not explained.
     shap: np.ndarray | None = None
     shap_rows: np.ndarray | None = None
+    shap_base: np.ndarray | None = None
+    shap_method: str = ""
     shap_seconds: float = 0.0
     kind: str = "model"  # "model" or "ensemble"
     tuned: bool = False  # hyperparameters or decision rule tuned (inside the folds)
     trials: int = 0  # Optuna trials behind the parameters (0: not tuned by Optuna)
-    # The fold models, kept only when asked (to explain them later); never written out.
+    # The fold models, kept only when asked (to explain them); the runner saves those of the
+    # shipped entry (podium.explain) and releases the rest.
     models: list[Model] | None = None
 
     @property
@@ -168,7 +169,9 @@ def _fit_folds(
 
     threads = max(1, cpus.jobs() // workers)
     until = current_deadline()
-    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator")
+    # max_nbytes=None: no read-only memory maps of the matrices in the workers (CatBoost's
+    # predict_proba refuses a read-only buffer); each task gets its own copy.
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator", max_nbytes=None)
     yield from parallel(
         delayed(_fit_fold_in_worker)(make, X_k, y, X_test_k, train, valid, metric, until, threads)
         for X_k, X_test_k, train, valid in tasks()
@@ -254,33 +257,39 @@ def explain(
     fold_features: FoldFeatures | None = None,
 ) -> None:
     """SHAP values of the sampled out-of-fold ``rows``, each from the fold model that did not
-    train on it, until ``cap`` seconds are spent; stored on ``result``. Needs the fold models
-    (``keep_models=True``), which are released afterwards."""
+    train on it (:func:`podium.shapley.explain_model`), until ``cap`` seconds are spent; stored
+    on ``result``. Needs the fold models (``keep_models=True``)."""
     if result.models is None:
         return
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
-    seconds = 0.0
-    for (k, _, valid_idx), model in zip(iter_folds(fold), result.models, strict=True):
+    from podium.shapley import explain_model  # deferred: it imports shap when used
+
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    started = time.perf_counter()
+    until = time.monotonic() + cap
+    for (k, train_idx, valid_idx), model in zip(iter_folds(fold), result.models, strict=True):
         wanted = np.intersect1d(rows, valid_idx)
-        # In chunks, so the cap is checked often: one fold's rows of a 12-class booster on
-        # thousands of columns can take far longer than the cap.
-        for chunk in np.array_split(wanted, max(1, -(-len(wanted) // SHAP_CHUNK))):
-            if seconds >= cap or len(chunk) == 0:
-                break
-            started = time.perf_counter()
-            X_chunk = X[chunk]
-            if fold_features is not None:
-                X_chunk = sp.hstack([X_chunk, fold_features.train[k][chunk]], format="csr")
-            values = model.explain(X_chunk)
-            seconds += time.perf_counter() - started
-            if values is None:
-                break
-            parts.append((chunk, values))
-    result.models = None
-    result.shap_seconds = seconds
+        if len(wanted) == 0:
+            continue
+        if time.monotonic() >= until:
+            break
+        block, background = (_fold_rows(X, fold_features, k, r) for r in (wanted, train_idx))
+        done = explain_model(model, block, background, until, seed=k)
+        if done is None:
+            break
+        result.shap_method = done.method
+        parts.append((wanted[done.rows], done.values, done.base))
+    result.shap_seconds = time.perf_counter() - started
     if parts:
-        result.shap_rows = np.concatenate([r for r, _ in parts])
-        result.shap = np.concatenate([v for _, v in parts])
+        result.shap_rows = np.concatenate([r for r, _, _ in parts])
+        result.shap = np.concatenate([v for _, v, _ in parts])
+        result.shap_base = np.concatenate([b for _, _, b in parts])
+
+
+def _fold_rows(X: Matrix, fold_features: FoldFeatures | None, k: int, rows: np.ndarray) -> Matrix:
+    """``rows`` of ``X`` as fold ``k``'s model sees them: with that fold's fitted columns."""
+    if fold_features is None:
+        return X[rows]
+    return sp.hstack([X[rows], fold_features.train[k][rows]], format="csr")
 
 
 def bag_results(
@@ -303,19 +312,24 @@ def bag_results(
     )
 
 
-def average_shap(runs: list[CVResult]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Rows every run explained and the mean of their SHAP values there (the SHAP values of an
-    average of models in raw space; the bag averages probabilities, so this approximates)."""
-    pairs = [(r.shap_rows, r.shap) for r in runs if r.shap is not None and r.shap_rows is not None]
-    if len(pairs) != len(runs) or not pairs:
-        return None, None
-    common = pairs[0][0]
-    for rows, _ in pairs[1:]:
-        common = np.intersect1d(common, rows)
+def average_shap(runs: list[CVResult]) -> None | tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows every run explained, and the mean of their SHAP and base values there (the SHAP
+    values of an average of models in raw space; the bag averages probabilities, so this
+    approximates)."""
+    explained = [r for r in runs if r.shap is not None and r.shap_rows is not None]
+    if len(explained) != len(runs) or not explained:
+        return None
+    common = explained[0].shap_rows
+    assert common is not None
+    for run in explained[1:]:
+        common = np.intersect1d(common, np.asarray(run.shap_rows))
     if len(common) == 0:
-        return None, None
-    parts = []
-    for rows, values in pairs:
-        order = np.argsort(rows)
-        parts.append(values[order[np.searchsorted(rows, common, sorter=order)]])
-    return common, np.mean(parts, axis=0).astype(np.float32)
+        return None
+    values, bases = [], []
+    for run in explained:
+        assert run.shap_rows is not None and run.shap is not None and run.shap_base is not None
+        order = np.argsort(run.shap_rows)
+        take = order[np.searchsorted(run.shap_rows, common, sorter=order)]
+        values.append(run.shap[take])
+        bases.append(run.shap_base[take])
+    return common, np.mean(values, axis=0).astype(np.float32), np.mean(bases, axis=0)

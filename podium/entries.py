@@ -301,7 +301,9 @@ class EntryRunner:
         for i, entry in enumerate(entries):
             same = i > 0 and np.array_equal(entry.oof, entries[0].oof)
             if same:  # the best trial is the defaults: the same model, explained once
-                entry.shap, entry.shap_rows = entries[0].shap, entries[0].shap_rows
+                first = entries[0]
+                entry.shap, entry.shap_rows = first.shap, first.shap_rows
+                entry.shap_base, entry.shap_method = first.shap_base, first.shap_method
             self._finish(entry, explained=same)
         default = "-" if outcome.default is None else f"{entries[0].cv_mean:.4f}"
         log.info(
@@ -357,7 +359,8 @@ class EntryRunner:
             for run in runs[1:]:  # the best trial's own run is explained already
                 explain(run, self.features.X_train, self.fold, self.explain_rows,
                         self.shap_cap, self.fold_features)  # fmt: skip
-            bag.shap_rows, bag.shap = average_shap(runs)
+            bag.shap_rows, bag.shap, bag.shap_base = average_shap(runs) or (None, None, None)
+            bag.shap_method = best.shap_method
             bag.shap_seconds = sum(r.shap_seconds for r in runs)
         self._finish(bag, explained=True)
         return bag
@@ -395,7 +398,6 @@ class EntryRunner:
                 result, self.features.X_train, self.fold, self.explain_rows, self.shap_cap,
                 self.fold_features,
             )  # fmt: skip
-        result.models = None
         log.info(
             "%-8s %s %.4f ± %.4f over %d folds (fit %.1f s)%s",
             result.model, self.metric.name, result.cv_mean, result.cv_std, self.n_folds,

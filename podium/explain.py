@@ -1,27 +1,61 @@
-"""SHAP tables for the leaderboard's entries.
+"""SHAP explanations of the leaderboard's entries as ``shap.Explanation`` objects, their tables,
+and their files in the run folder.
 
-Tree models are explained by exact TreeSHAP on a sample of out-of-fold rows, each row by the fold
-model that did not train on it (see :func:`podium.cv.cross_validate`). Values are in the model's
-raw space (log-odds). An ensemble's attribution is the weighted sum of its tree models' SHAP
-values, with its level-2 weights renormalised over the tree models it uses: exact for a blend of
-log-odds, an approximation for blends of probabilities and for the stacker (whose "weights" are
-the shares of its absolute coefficients).
+Each model entry is explained on a sample of out-of-fold rows, each row by the fold model that
+did not train on it (:func:`podium.cv.explain`, :mod:`podium.shapley`). An ensemble is explained
+at two levels. **Models**: which base model drove its output, the SHAP values of its final
+level-2 combiner over the base models' out-of-fold probabilities (``shap.LinearExplainer``:
+exact for the weighted averages ``blend`` and ``greedy``; for ``stack``, a logistic regression,
+an approximation by the shares of its coefficients). **Features**: the weighted sum of its base
+models' SHAP values, with its level-2 weights renormalised over the explained models; an
+approximation, because the base models' values are in log-odds while the ensemble averages
+probabilities.
+
+Load a saved explanation back with ``podium.explain.load(run_dir, "lgbm")`` (or
+``load(run_dir, "blend", level="models")``); it is a ``shap.Explanation`` for shap's plots.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from podium.atomic import atomic_open
 from podium.cv import CVResult
+from podium.shapley import output_of
+
+if TYPE_CHECKING:
+    import shap
 
 HOW_ENSEMBLES_ARE_EXPLAINED = (
-    "weighted sum of the SHAP values of the ensemble's tree models, with the ensemble's level-2 "
-    "weights renormalised over those models (an approximation: the ensemble mixes probabilities, "
-    "SHAP values are in log-odds)"
+    "which model drove it: the SHAP values of its final level-2 combiner over the base models' "
+    "probabilities (exact for blend and greedy, weighted averages; for stack an approximation "
+    "by its coefficient shares); which features: the weighted sum of its base models' SHAP "
+    "values, with its level-2 weights renormalised over the explained models (an "
+    "approximation: the ensemble mixes probabilities, the base models' SHAP values are in "
+    "log-odds)"
 )
+FOLDER = "explanations"
+# A saved Explanation keeps the features with the largest mean |SHAP| and sums the others into
+# one column, so the file stays small on wide data and every row still adds up.
+SAVED_FEATURES = 100
+
+
+@dataclass
+class Explained:
+    """SHAP values of the explained rows of one entry (see :class:`podium.shapley.Attribution`)."""
+
+    rows: np.ndarray
+    values: np.ndarray  # (n, F) or (n, K, F)
+    base: np.ndarray  # (n,) or (n, K)
+    method: str
+    output: str
 
 
 def shap_table(values: np.ndarray, names: Sequence[str], classes: Sequence[str]) -> pd.DataFrame:
@@ -37,29 +71,170 @@ def shap_table(values: np.ndarray, names: Sequence[str], classes: Sequence[str])
     return table.sort_values("mean_abs_shap", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def ensemble_shap(
-    ensemble: CVResult, results: Sequence[CVResult]
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Rows and combined SHAP values of an ensemble's explained base models (None if it has
-    none). The rows are those every weighted model explained: a model whose SHAP time ran out
-    explained fewer folds."""
+def explained(result: CVResult, results: Sequence[CVResult]) -> Explained | None:
+    """The feature-level explanation of an entry, a model's own or an ensemble's combination."""
+    if result.kind == "model":
+        if result.shap is None or result.shap_rows is None or result.shap_base is None:
+            return None
+        output = output_of(result.shap_method, result.shap.ndim == 3)
+        return Explained(
+            result.shap_rows, result.shap, result.shap_base, result.shap_method, output
+        )
+    return ensemble_shap(result, results)
+
+
+def ensemble_shap(ensemble: CVResult, results: Sequence[CVResult]) -> Explained | None:
+    """An ensemble's combined SHAP values (None if none of its models is explained). The rows
+    are those every weighted model explained: one whose SHAP time ran out explained fewer."""
     weights = ensemble.params.get("weights", {})
     assert isinstance(weights, dict)
-    weighted = [
-        (r.shap, r.shap_rows, float(weights[r.model])) for r in results if r.model in weights
-    ]
-    parts = [(v, rws, w) for v, rws, w in weighted if v is not None and rws is not None and w > 0]
+    parts = [
+        (r, float(weights[r.model]))
+        for r in results
+        if r.model in weights and float(weights[r.model]) > 0
+        and r.shap is not None and r.shap_rows is not None and r.shap_base is not None
+    ]  # fmt: skip
     if not parts:
         return None
-    rows = parts[0][1]
-    for _, other, _ in parts[1:]:
-        rows = np.intersect1d(rows, other)
+    rows = parts[0][0].shap_rows
+    assert rows is not None
+    for other, _ in parts[1:]:
+        rows = np.intersect1d(rows, np.asarray(other.shap_rows))
     if len(rows) == 0:
         return None
-    total = sum(w for _, _, w in parts)
-    combined = np.zeros((len(rows), *parts[0][0].shape[1:]))
-    for values, explained_rows, weight in parts:
-        position = {row: i for i, row in enumerate(explained_rows.tolist())}
+    total = sum(w for _, w in parts)
+    first = parts[0][0]
+    assert first.shap is not None and first.shap_base is not None
+    values = np.zeros((len(rows), *first.shap.shape[1:]))
+    base = np.zeros((len(rows), *first.shap_base.shape[1:]))
+    for result, weight in parts:
+        assert result.shap_rows is not None and result.shap is not None
+        assert result.shap_base is not None
+        position = {row: i for i, row in enumerate(result.shap_rows.tolist())}
         take = np.array([position[row] for row in rows.tolist()])
-        combined += (weight / total) * values[take]
-    return rows, combined
+        values += (weight / total) * result.shap[take]
+        base += (weight / total) * result.shap_base[take]
+    return Explained(rows, values.astype(np.float32), base, "weighted", "log-odds (approximate)")
+
+
+def level2_shap(
+    ensemble: CVResult, results: Sequence[CVResult], rows: np.ndarray
+) -> tuple[Explained, list[str]] | None:
+    """Which base model drove the ensemble on ``rows``: ``shap.LinearExplainer`` of the weighted
+    average of the base models' out-of-fold probabilities, with their means as the background.
+    Values ``(n, models)`` or ``(n, classes, models)`` in probability; the model names."""
+    import shap  # deferred: importing shap takes seconds
+
+    weights = ensemble.params.get("weights", {})
+    assert isinstance(weights, dict)
+    bases = [r for r in results if r.model in weights]
+    if not bases:
+        return None
+    coef = np.array([float(weights[r.model]) for r in bases])
+    outputs = np.stack([_matrix(r.oof) for r in bases], axis=-1)  # (N, K, M)
+    binary = bases[0].oof.ndim == 1
+    classes = [1] if binary else range(outputs.shape[1])
+    values, base = [], []
+    for k in classes:
+        linear = shap.LinearExplainer((coef, 0.0), shap.maskers.Independent(
+            {"mean": outputs[:, k].mean(axis=0), "cov": None}))  # fmt: skip
+        values.append(np.asarray(linear.shap_values(outputs[rows, k])))
+        base.append(np.full(len(rows), float(linear.expected_value)))
+    if binary:
+        return Explained(rows, values[0], base[0], "linear", "probability"), [
+            r.model for r in bases
+        ]
+    stacked = np.stack(values, axis=1).astype(np.float32)
+    return Explained(rows, stacked, np.stack(base, axis=1), "linear", "probability"), [
+        r.model for r in bases
+    ]
+
+
+def _matrix(pred: np.ndarray) -> np.ndarray:
+    return np.column_stack([1 - pred, pred]) if pred.ndim == 1 else pred
+
+
+def to_explanation(
+    done: Explained,
+    data: np.ndarray,
+    names: Sequence[str],
+    classes: Sequence[str],
+    ids: Sequence[str],
+) -> shap.Explanation:
+    """A ``shap.Explanation``: values ``(rows, features)``, or ``(rows, features, classes)``
+    for multiclass (shap's layout: outputs last), with readable feature and class names."""
+    import shap  # deferred: importing shap takes seconds
+
+    multi = done.values.ndim == 3
+    return shap.Explanation(
+        values=done.values.transpose(0, 2, 1) if multi else done.values,
+        base_values=done.base,
+        data=data,
+        feature_names=list(names),
+        output_names=list(classes) if multi else None,
+        instance_names=[str(i) for i in ids],
+    )
+
+
+def save(path: Path, expl: shap.Explanation, info: dict[str, Any]) -> None:
+    """The Explanation as a compressed ``.npz`` (no pickle), its features cut to the
+    :data:`SAVED_FEATURES` with the largest mean |SHAP| plus one column summing the others."""
+    values = np.asarray(expl.values)
+    names = list(expl.feature_names)
+    data = np.asarray(expl.data, dtype=np.float32)
+    strength = np.abs(values).mean(axis=0)
+    strength = strength.sum(axis=-1) if values.ndim == 3 else strength
+    if len(names) > SAVED_FEATURES + 1:
+        keep = np.sort(np.argsort(-strength, kind="stable")[:SAVED_FEATURES])
+        rest = np.setdiff1d(np.arange(len(names)), keep)
+        other = values[:, rest].sum(axis=1, keepdims=True)
+        values = np.concatenate([values[:, keep], other], axis=1)
+        data = np.column_stack([data[:, keep], np.full(len(data), np.nan, dtype=np.float32)])
+        names = [names[j] for j in keep] + [f"sum of {len(rest):,} other features"]
+    with atomic_open(path, "wb") as handle:
+        np.savez_compressed(
+            handle,
+            values=values.astype(np.float32),
+            base_values=np.asarray(expl.base_values, dtype=np.float64),
+            data=data,
+            feature_names=np.array(names, dtype=str),
+            output_names=np.array(expl.output_names or [], dtype=str),
+            instance_names=np.array(expl.instance_names, dtype=str),
+            info=np.array(json.dumps(info, default=str)),
+        )
+
+
+def load(run_dir: str | Path, entry: str, level: str = "features") -> shap.Explanation:
+    """The saved explanation of ``entry`` in ``run_dir``: ``level="features"`` (every entry)
+    or ``"models"`` (ensembles: which base model drove them). ``explanation_info(...)`` gives
+    the explainer, the output's units and how it was approximated."""
+    import shap  # deferred: importing shap takes seconds
+
+    with np.load(_path(Path(run_dir), entry, level), allow_pickle=False) as saved:
+        outputs = saved["output_names"].tolist()
+        return shap.Explanation(
+            values=saved["values"],
+            base_values=saved["base_values"],
+            data=saved["data"],
+            feature_names=saved["feature_names"].tolist(),
+            output_names=outputs or None,
+            instance_names=saved["instance_names"].tolist(),
+        )
+
+
+def explanation_info(run_dir: str | Path, entry: str, level: str = "features") -> dict[str, Any]:
+    with np.load(_path(Path(run_dir), entry, level), allow_pickle=False) as saved:
+        return dict(json.loads(str(saved["info"])))
+
+
+def _path(run_dir: Path, entry: str, level: str) -> Path:
+    if level not in ("features", "models"):
+        raise ValueError(f"level must be 'features' or 'models', got {level!r}")
+    path = run_dir / FOLDER / (f"{entry}.npz" if level == "features" else f"{entry}.models.npz")
+    if not path.exists():
+        saved = sorted(p.name.removesuffix(".npz") for p in (run_dir / FOLDER).glob("*.npz"))
+        raise FileNotFoundError(
+            f"no {level} explanation of {entry!r} in {run_dir}: saved ones: "
+            f"{', '.join(saved) or 'none'}"
+        )
+    return path

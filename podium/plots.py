@@ -19,11 +19,9 @@ if TYPE_CHECKING:
 # they are drawn as boxes, which is harmless, so the per-glyph warnings are not shown.
 warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
 
-TOP_FEATURES = 20
-
 
 @cache
-def _pyplot() -> ModuleType:
+def pyplot() -> ModuleType:
     """matplotlib's pyplot on the Agg backend, imported at the first figure: importing it
     takes half a second, which runs without a report (and --help) should not pay."""
     import matplotlib
@@ -34,18 +32,19 @@ def _pyplot() -> ModuleType:
     return matplotlib.pyplot
 
 
-def _png(fig: plt.Figure) -> bytes:
+def png(fig: plt.Figure) -> bytes:
+    """The figure as PNG bytes; the figure is closed."""
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=90)
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return buffer.getvalue()
 
 
 def roc_pr_curves(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
     from sklearn.metrics import precision_recall_curve, roc_curve
 
-    fig, (roc, pr) = _pyplot().subplots(1, 2, figsize=(10, 4.2))
+    fig, (roc, pr) = pyplot().subplots(1, 2, figsize=(10, 4.2))
     for name, p in predictions.items():
         fpr, tpr, _ = roc_curve(y, p)
         roc.plot(fpr, tpr, label=name)
@@ -56,7 +55,7 @@ def roc_pr_curves(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
     pr.axhline(y.mean(), color="grey", linestyle=":")
     pr.set(title="Precision-recall (out-of-fold)", xlabel="recall", ylabel="precision")
     roc.legend(fontsize=8)
-    return _png(fig)
+    return png(fig)
 
 
 def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
@@ -64,7 +63,7 @@ def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
     top class's probability against how often the top class is right)."""
     from sklearn.calibration import calibration_curve
 
-    fig, ax = _pyplot().subplots(figsize=(5, 4.2))
+    fig, ax = pyplot().subplots(figsize=(5, 4.2))
     for name, p in predictions.items():
         if p.ndim == 2:
             hit, p = (p.argmax(axis=1) == y).astype(int), p.max(axis=1)
@@ -75,65 +74,30 @@ def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
     ax.set(title="Calibration (out-of-fold)", xlabel="predicted", ylabel="observed")
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png(fig)
 
 
 def confusion_matrix(matrix: pd.DataFrame, title: str) -> bytes:
-    fig, ax = _pyplot().subplots(figsize=(1.2 * len(matrix) + 2.5, 1.1 * len(matrix) + 1.5))
+    fig, ax = pyplot().subplots(figsize=(1.2 * len(matrix) + 2.5, 1.1 * len(matrix) + 1.5))
     ax.imshow(matrix.to_numpy(), cmap="Blues")
     for (i, j), value in np.ndenumerate(matrix.to_numpy()):
         ax.text(j, i, str(value), ha="center", va="center")
     ax.set_xticks(range(len(matrix.columns)), matrix.columns, rotation=30, ha="right")
     ax.set_yticks(range(len(matrix.index)), matrix.index)
     ax.set_title(title)
-    return _png(fig)
+    return png(fig)
 
 
 def fold_scores(board: pd.DataFrame, metric: str) -> bytes:
     folds = [c for c in board.columns if c.startswith("fold_")]
-    fig, ax = _pyplot().subplots(figsize=(7, 0.35 * len(board) + 1.5))
+    fig, ax = pyplot().subplots(figsize=(7, 0.35 * len(board) + 1.5))
     for i, (_, row) in enumerate(board.iloc[::-1].iterrows()):
         values = row[folds].to_numpy(dtype=float)
         ax.scatter(values, np.full(len(values), i), s=18, color="tab:blue")
         ax.plot([values.mean()], [i], marker="|", markersize=16, color="black")
     ax.set_yticks(range(len(board)), board["model"].iloc[::-1])
     ax.set(title=f"{metric} per fold (bar: mean)", xlabel=metric)
-    return _png(fig)
-
-
-def shap_bar(table: pd.DataFrame, title: str) -> bytes:
-    top = table.head(TOP_FEATURES).iloc[::-1]
-    per_class = [c for c in table.columns if c.startswith("mean_abs_shap[")]
-    fig, ax = _pyplot().subplots(figsize=(7, 0.3 * len(top) + 1.5))
-    if per_class:
-        left = np.zeros(len(top))
-        for column in per_class:
-            ax.barh(top["feature"], top[column], left=left, label=column[14:-1])
-            left += top[column].to_numpy()
-        ax.legend(fontsize=7, ncol=2)
-    else:
-        ax.barh(top["feature"], top["mean_abs_shap"])
-    ax.set(title=title, xlabel="mean |SHAP| (log-odds)")
-    return _png(fig)
-
-
-def shap_beeswarm(
-    values: np.ndarray, features: np.ndarray, names: Sequence[str], title: str
-) -> bytes:
-    """One row of dots per top feature: SHAP value on x, coloured by the feature's value."""
-    order = np.argsort(-np.abs(values).mean(axis=0))[:TOP_FEATURES][::-1]
-    rng = np.random.default_rng(0)
-    fig, ax = _pyplot().subplots(figsize=(7, 0.3 * len(order) + 1.5))
-    for i, j in enumerate(order):
-        x = features[:, j]
-        span = np.ptp(x) or 1.0
-        colour = (x - x.min()) / span
-        jitter = rng.uniform(-0.3, 0.3, len(x))
-        ax.scatter(values[:, j], i + jitter, c=colour, cmap="coolwarm", s=5, alpha=0.7)
-    ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set_yticks(range(len(order)), [names[j] for j in order])
-    ax.set(title=title, xlabel="SHAP value (log-odds); colour: feature value, low blue, high red")
-    return _png(fig)
+    return png(fig)
 
 
 # Segmentation.
@@ -141,7 +105,7 @@ def shap_beeswarm(
 
 def k_scan(scans: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
     """Per method, silhouette against K, with inertia (elbow) or BIC on a second axis."""
-    fig, axes = _pyplot().subplots(1, len(scans), figsize=(5 * len(scans), 3.6), squeeze=False)
+    fig, axes = pyplot().subplots(1, len(scans), figsize=(5 * len(scans), 3.6), squeeze=False)
     for ax, (method, table) in zip(axes[0], scans, strict=True):
         ax.errorbar(table["k"], table["silhouette"], yerr=table["silhouette_std"], marker="o")
         ax.set(title=method, xlabel="K", ylabel="silhouette")
@@ -150,15 +114,15 @@ def k_scan(scans: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
             twin = ax.twinx()
             twin.plot(table["k"], table[other], color="grey", linestyle="--", marker=".")
             twin.set_ylabel(f"{other} (dashed)")
-    return _png(fig)
+    return png(fig)
 
 
 def scatter_2d(coords: np.ndarray, labels: np.ndarray, title: str) -> bytes:
-    fig, ax = _pyplot().subplots(figsize=(6, 5))
+    fig, ax = pyplot().subplots(figsize=(6, 5))
     points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, s=4, cmap="tab10", alpha=0.6)
     ax.legend(*points.legend_elements(), title="cluster", fontsize=7, loc="best")
     ax.set(title=title, xticks=[], yticks=[])
-    return _png(fig)
+    return png(fig)
 
 
 def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
@@ -168,7 +132,7 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
     n = len(table)
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
-    fig, axes = _pyplot().subplots(
+    fig, axes = pyplot().subplots(
         rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True
     )
     for ax, (cluster, row) in zip(axes.ravel(), lifts.iterrows(), strict=False):
@@ -182,14 +146,14 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
-    return _png(fig)
+    return png(fig)
 
 
 def question_bars(values: pd.Series, title: str, measure: str) -> bytes:
-    fig, ax = _pyplot().subplots(figsize=(6, 3.4))
+    fig, ax = pyplot().subplots(figsize=(6, 3.4))
     best = values.idxmax()
     colours = ["#2a7" if c == best else "#9ab" for c in values.index]
     ax.bar([str(c) for c in values.index], values.to_numpy(), color=colours)
     ax.set(title=title, xlabel="cluster", ylabel=measure)
     ax.title.set_fontsize(9)
-    return _png(fig)
+    return png(fig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from podium.history import run_history
 from podium.loading import DATA_ROOT
 from podium.metrics import get_metric
 from podium.runner import RUNS_ROOT, RunResult
+
+if TYPE_CHECKING:
+    from podium.explain_one import OneExplanation
 
 
 def list_competitions() -> str:
@@ -83,6 +87,9 @@ def present(result: RunResult) -> str:
             f"Preset {result.preset}: models {', '.join(result.models)}; "
             f"run took {result.total_seconds:.0f} s{budget}"
         )
+    if result.shap_seconds is not None and result.total_seconds:
+        share = 100 * result.shap_seconds / result.total_seconds
+        lines.append(f"SHAP: {result.shap_seconds:.1f} s, {share:.1f}% of the run")
     if result.notes:
         lines += ["", *result.notes, ""]
     if result.synthetic:
@@ -93,6 +100,21 @@ def present(result: RunResult) -> str:
     if result.report is not None:
         lines.append(f"Report: {result.report}")
     lines.append(f"Run folder: {result.run_dir}")
+    return "\n".join(lines)
+
+
+def present_explanation(one: OneExplanation) -> str:
+    """One user's prediction and its largest contributions, in words."""
+    lines = [
+        f"{one.split.capitalize()} user {one.user_id}: {one.entry} predicts {one.predicted}.",
+        f"Explained by {one.how}.",
+        f"The features move the {one.output} from the base value {one.base:+.3f} "
+        f"(the average user) to {one.total:+.3f}. Largest contributions:",
+    ]
+    for feature, value, contribution in one.top:
+        verb = "raises" if contribution > 0 else "lowers"
+        lines.append(f"  {feature} = {value:g} {verb} it by {abs(contribution):.3f}")
+    lines.append(f"Waterfall: {one.waterfall}")
     return "\n".join(lines)
 
 

@@ -39,6 +39,8 @@ class ReportInputs:
     confusion: pd.DataFrame | None = None
     shap_images: Mapping[str, Sequence[bytes]] = field(default_factory=dict)
     shap_note: str = ""
+    # Single predictions explained: (caption, waterfall PNG).
+    waterfalls: Sequence[tuple[str, bytes]] = ()
 
 
 def render(inputs: ReportInputs) -> str:
@@ -61,6 +63,16 @@ def render(inputs: ReportInputs) -> str:
         for name, images in inputs.shap_images.items():
             sections.append(f"<h3>{html.escape(name)}</h3>")
             sections.extend(_img(image, f"SHAP {name}") for image in images)
+    if inputs.waterfalls:
+        sections.append("<h2>Single predictions explained</h2>")
+        sections.append(
+            "<p class='note'>Out-of-fold rows with the highest, most typical and lowest "
+            "predictions: each feature's push from the base value to the row's output. "
+            "<code>python run.py --comp NAME --explain RUN_ID --id ID</code> explains any "
+            "training or test ID.</p>"
+        )
+        for caption, image in inputs.waterfalls:
+            sections.append(f"<p>{html.escape(caption)}</p>{_img(image, 'waterfall')}")
     sections += [
         "<h2>Data</h2>",
         _key_values(inputs.data_summary),

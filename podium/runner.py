@@ -24,12 +24,7 @@ import pandas as pd
 from competitions.spec import CompetitionSpec, Dataset
 from ensembles import build_ensembles
 from podium import __version__, cpus
-from podium.artifacts import (
-    write_explanations,
-    write_predictions,
-    write_report,
-    write_schedule,
-)
+from podium.artifacts import write_predictions, write_report, write_schedule
 from podium.atomic import write_text
 from podium.budget import Budget
 from podium.degenerate import check_features, check_labels, check_rows
@@ -43,6 +38,7 @@ from podium.metrics import confusion, get_metric, per_class_f1
 from podium.options import RunOptions
 from podium.presets import apply_preset
 from podium.segment_run import run_segmentation
+from podium.shap_files import save_fold_models, write_explanations
 from podium.validation import PARTIAL, RUNS_ROOT, resume_options, run_area, validate_options
 
 __all__ = [
@@ -86,6 +82,7 @@ class RunResult:
     models: tuple[str, ...] = ()
     time_budget: float | None = None
     total_seconds: float | None = None
+    shap_seconds: float | None = None  # computing SHAP values and writing their files and plots
 
 
 def run(
@@ -200,7 +197,9 @@ def run(
         )
         write_predictions(stage, dataset, fold, results)
         shown = featurized.shown(fold)  # every column, fold-fitted ones included
-        shap_images = write_explanations(stage, results, shown, dataset)
+        figures = write_explanations(stage, results, shown, dataset, list(leaderboard["model"]))
+        explainable = save_fold_models(stage, best, results)  # for --explain RUN_ID --id ID
+        shap_seconds = figures.seconds + sum(r.shap_seconds for r in results)
         if matrix is not None:
             matrix.to_csv(stage / "confusion_matrix.csv")
         leaderboard.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
@@ -229,6 +228,10 @@ def run(
             "cpus_usable": cpus.usable_cpus(),
             "jobs": cpus.jobs(),
             "time_budget": options.time_budget,
+            "shap_seconds": round(shap_seconds, 3),  # computing, plotting and saving
+            "shap_seconds_by_entry": {r.model: round(r.shap_seconds, 3) for r in results},
+            "shap_files_seconds": round(figures.seconds, 3),
+            "explainable_models": explainable,
         }
         if options.report:
             report = write_report(
@@ -243,10 +246,10 @@ def run(
                 timings={
                     "features": feature_seconds,
                     **{f"fit {r.model}": r.fit_seconds for r in results},
-                    "SHAP": sum(r.shap_seconds for r in results),
+                    "SHAP": shap_seconds,
                 },
                 confusion=matrix,
-                shap_images=shap_images,
+                shap=figures,
             )
             summary["report"] = report.name
         summary["total_seconds"] = round(time.monotonic() - budget.started, 3)
@@ -268,6 +271,7 @@ def run(
         models=tuple(model_names),
         time_budget=options.time_budget,
         total_seconds=summary["total_seconds"],
+        shap_seconds=shap_seconds,
     )
 
 

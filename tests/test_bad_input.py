@@ -379,7 +379,8 @@ def test_an_input_error_is_reported_within_seconds_of_start(tmp_path):
 def test_the_cli_imports_no_heavy_library_before_it_needs_one():
     """``--help`` and load-time errors answer in about a second because the CLI's imports stop
     short of scikit-learn, matplotlib, the boosters and Optuna (each is imported when used)."""
-    heavy = ("sklearn", "matplotlib", "lightgbm", "xgboost", "catboost", "optuna", "scipy.optimize")
+    heavy = ("sklearn", "matplotlib", "lightgbm", "xgboost", "catboost", "optuna", "scipy.optimize",
+             "shap")  # fmt: skip
     code = f"import sys, podium.cli; print([m for m in {heavy!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr

@@ -81,15 +81,16 @@ def test_dense_rows_predict_as_their_csr_form(name):
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_shap_values_add_up_to_the_raw_margin(name, n_classes):
     model, X_test, _ = fitted(name, n_classes)
-    shap = model.explain(X_test)
+    shap, base = model.explain(X_test)
     expected_shape = (500, 10) if n_classes == 2 else (500, n_classes, 10)
     assert shap.shape == expected_shape and shap.dtype == np.float32
+    assert base.shape == expected_shape[:-1]
     assert np.isfinite(shap).all()
     margin = raw_margin(model, X_test)
     proba = model.predict_proba(X_test)
     assert np.allclose(expit(margin) if n_classes == 2 else softmax(margin, axis=1), proba)
-    expected_value = margin - shap.sum(axis=-1)  # the dropped bias: the same for every row
-    assert np.allclose(expected_value, expected_value[0], atol=1e-4)
+    assert np.allclose(base + shap.sum(axis=-1), margin, atol=1e-4)
+    assert np.allclose(base, base[0], atol=1e-6)  # the expected value: the same for every row
 
 
 @pytest.mark.parametrize("cls", [XGBoostModel, CatBoostModel])

@@ -111,13 +111,14 @@ def test_ensemble_shap_combines_only_rows_every_model_explained():
 
     def explained(name: str, rows: list[int], value: float) -> CVResult:
         shap = np.full((len(rows), 3), value)
-        return CVResult(name, np.zeros(6), np.zeros(2), [0.5], 0.5, 0.0, 0.0,
-                        shap=shap, shap_rows=np.array(rows))  # fmt: skip
+        return CVResult(name, np.zeros(6), np.zeros(2), [0.5], 0.5, 0.0, 0.0, shap=shap,
+                        shap_rows=np.array(rows), shap_base=np.full(len(rows), -value))  # fmt: skip
 
     a = explained("a", [4, 5, 0, 1], 1.0)
     b = explained("b", [0, 1, 2, 3], 3.0)
     ensemble = CVResult("blend", np.zeros(6), np.zeros(2), [0.5], 0.5, 0.0, 0.0,
                         params={"weights": {"a": 0.75, "b": 0.25}}, kind="ensemble")  # fmt: skip
-    rows, values = ensemble_shap(ensemble, [a, b])
-    assert rows.tolist() == [0, 1]
-    assert np.allclose(values, 0.75 * 1.0 + 0.25 * 3.0)
+    combined = ensemble_shap(ensemble, [a, b])
+    assert combined is not None and combined.rows.tolist() == [0, 1]
+    assert np.allclose(combined.values, 0.75 * 1.0 + 0.25 * 3.0)
+    assert np.allclose(combined.base, -(0.75 * 1.0 + 0.25 * 3.0))

@@ -53,6 +53,22 @@ def test_parallel_folds_match_one_process_exactly(tmp_path):
     assert len(list((tmp_path / "ck").glob("fold-*.pkl"))) == 4
 
 
+def test_every_booster_fits_and_predicts_in_fold_workers():
+    X, y, _, fold = problem()
+    # Over joblib's 1 MB memory-mapping threshold: workers once got read-only maps of it,
+    # which CatBoost's predict_proba refuses.
+    X_test = sp.random(25_000, 40, density=0.2, format="csr", random_state=1)
+    metric = get_metric("roc_auc")
+    for name, rounds in (("catboost", "iterations"), ("xgb", "num_boost_round")):
+        make = partial(
+            make_model, name, task="binary", n_classes=2, seed=1,
+            **{rounds: 30, "early_stopping_rounds": 10},
+        )  # fmt: skip
+        with cpus.jobs_limit(2):
+            result = cross_validate(name, make, X, y, X_test, fold, metric)
+        assert result.cv_mean > 0.7 and result.test.shape == (X_test.shape[0],)
+
+
 def test_parallel_folds_stop_at_the_parents_deadline():
     X, y, X_test, fold = problem()
     slow = lgbm(num_boost_round=100_000, early_stopping_rounds=100_000, learning_rate=0.001)

@@ -1,0 +1,235 @@
+"""A run's SHAP files: a saved ``shap.Explanation`` per explained entry
+(``explanations/<entry>.npz``, see :func:`podium.explain.load`), the ``shap_<entry>.csv``
+tables, shap's plots, and the fold models that ``--explain RUN_ID --id ID`` reuses."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from competitions.spec import Dataset
+from features.base import FeatureSet
+from podium import shap_plots
+from podium.atomic import write_bytes
+from podium.cv import CVResult
+from podium.explain import (
+    FOLDER,
+    HOW_ENSEMBLES_ARE_EXPLAINED,
+    Explained,
+    explained,
+    level2_shap,
+    save,
+    shap_table,
+    to_explanation,
+)
+
+if TYPE_CHECKING:
+    import shap
+
+MODELS_FOLDER = "models"  # fold models of the shipped entry (or its base models), pickled
+DEPENDENCE_FEATURES = 3
+# Entries whose plots are drawn, best first: each costs about 1.5 s of plots, and a tuned run
+# has a dozen entries. Every explained entry still gets its table and saved Explanation.
+PLOTTED_ENTRIES = 4
+
+
+@dataclass
+class ShapFigures:
+    """The plots for the report: per entry, and single predictions (caption, waterfall)."""
+
+    by_entry: dict[str, list[bytes]] = field(default_factory=dict)
+    single: list[tuple[str, bytes]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def write_explanations(
+    stage: Path,
+    results: list[CVResult],
+    features: FeatureSet,
+    dataset: Dataset,
+    ranked: Sequence[str],
+) -> ShapFigures:
+    """Every explained entry's table and saved Explanation; bar and beeswarm plots of the best
+    :data:`PLOTTED_ENTRIES` explained entries (``ranked``: the leaderboard's order); for the best
+    of them also dependence plots of its top features, per class for multiclass, and waterfalls
+    of a few typical and extreme rows."""
+    started = time.perf_counter()
+    figures = ShapFigures()
+    done = {r.model: e for r in results if (e := explained(r, results)) is not None}
+    plotted = [name for name in ranked if name in done][:PLOTTED_ENTRIES]
+    featured = plotted[0] if plotted else None
+    for result in results:
+        if result.model not in done:
+            continue
+        entry = done[result.model]
+        table = shap_table(entry.values, features.names, dataset.classes)
+        table.to_csv(stage / f"shap_{result.model}.csv", index=False, float_format="%.6g")
+        expl = _explanation(entry, features, dataset)
+        note = HOW_ENSEMBLES_ARE_EXPLAINED if result.kind == "ensemble" else ""
+        info = {"entry": result.model, "method": entry.method, "output": entry.output,
+                "note": note, "rows": "out-of-fold"}  # fmt: skip
+        save(stage / FOLDER / f"{result.model}.npz", expl, info)
+        plot = result.model in plotted
+        images = _entry_plots(stage, result.model, expl, entry, dataset, featured) if plot else []
+        if result.kind == "ensemble":
+            images += _level2(stage, result, results, entry.rows, dataset, plot)
+        if result.model == featured:
+            figures.single = _waterfalls(stage, result, expl, entry, dataset)
+        figures.by_entry[result.model] = images
+    figures.by_entry = {name: figures.by_entry[name] for name in plotted}  # best first
+    figures.seconds = time.perf_counter() - started
+    return figures
+
+
+def _explanation(entry: Explained, features: FeatureSet, dataset: Dataset) -> shap.Explanation:
+    data = np.asarray(features.X_train[entry.rows].todense(), dtype=np.float32)
+    ids = np.asarray(dataset.train_ids)[entry.rows]
+    return to_explanation(entry, data, features.names, dataset.classes, ids)
+
+
+def _entry_plots(
+    stage: Path,
+    name: str,
+    expl: shap.Explanation,
+    entry: Explained,
+    dataset: Dataset,
+    featured: str | None,
+) -> list[bytes]:
+    """Bar and beeswarm, and for the ``featured`` entry dependence plots of its top features."""
+    is_featured = name == featured
+    units = entry.output
+    about = f"{name}: {len(entry.rows):,} out-of-fold rows"
+    if entry.values.ndim == 2:
+        images = _bar_and_beeswarm(stage, name, expl, about, units, "")
+        return images + (_dependence(stage, name, expl, "") if is_featured else [])
+    # Multiclass: one bar of |SHAP| summed over the classes; beeswarms of every class for the
+    # featured entry (of the largest class for the others); dependence of the largest class.
+    bar = shap_plots.bar(shap_plots.all_classes(expl), f"{about}, all classes", f"{units}, summed")
+    write_bytes(stage / f"shap_{name}_bar.png", bar)
+    images = [bar]
+    largest = _largest(dataset)
+    for k in range(len(dataset.classes)) if is_featured else [largest]:
+        view, label = shap_plots.for_class(expl, k), dataset.classes[k]
+        images += _bar_and_beeswarm(stage, name, view, f"{about}, class {label}", units, label)
+        if is_featured and k == largest:
+            images += _dependence(stage, name, view, label)
+    return images
+
+
+def _bar_and_beeswarm(
+    stage: Path, name: str, view: shap.Explanation, about: str, units: str, label: str
+) -> list[bytes]:
+    """The beeswarm, and for a binary task the bar (a class's bar adds little to its beeswarm)."""
+    suffix = f"_{safe_name(label)}" if label else ""
+    images = []
+    if not label:
+        images.append(shap_plots.bar(view, about, units))
+        write_bytes(stage / f"shap_{name}_bar.png", images[-1])
+    images.append(shap_plots.beeswarm(view, about, units))
+    write_bytes(stage / f"shap_{name}_beeswarm{suffix}.png", images[-1])
+    return images
+
+
+def _dependence(stage: Path, name: str, view: shap.Explanation, label: str) -> list[bytes]:
+    """Dependence (scatter) plots of the view's top features (``label``: its class, if any)."""
+    title = f"{name}, class {label}" if label else name
+    suffix = f"_{safe_name(label)}" if label else ""
+    strength = np.abs(np.asarray(view.values)).mean(axis=0)
+    images = []
+    order = np.argsort(-strength, kind="stable")[:DEPENDENCE_FEATURES]
+    for rank, j in enumerate(order, start=1):
+        feature = view.feature_names[j]
+        png = shap_plots.scatter(view, int(j), f"{title}: {feature}")
+        stem = f"shap_{name}_dependence{suffix}_{rank}_{safe_name(feature)}"
+        write_bytes(stage / f"{stem}.png", png)
+        images.append(png)
+    return images
+
+
+def _waterfalls(
+    stage: Path, result: CVResult, expl: shap.Explanation, entry: Explained, dataset: Dataset
+) -> list[tuple[str, bytes]]:
+    """Waterfalls of the rows with the highest, lowest and most typical predictions (for
+    multiclass: of each row's predicted class)."""
+    oof = result.oof[entry.rows]
+    score = oof if oof.ndim == 1 else oof.max(axis=1)
+    out = []
+    for label, i in shap_plots.typical_and_extreme(score):
+        row_id = str(expl.instance_names[i])
+        if oof.ndim == 1:
+            row, about = expl[i], f"P({dataset.classes[1]}) = {oof[i]:.3f}"
+        else:
+            k = int(oof[i].argmax())
+            row, about = expl[i, :, k], f"predicted {dataset.classes[k]} ({oof[i, k]:.3f})"
+        caption = f"{result.model}, ID {row_id}: {label} prediction, {about}"
+        png = shap_plots.waterfall(row, caption)
+        write_bytes(stage / f"shap_{result.model}_waterfall_{label}_{safe_name(row_id)}.png", png)
+        out.append((caption, png))
+    return out
+
+
+def _level2(
+    stage: Path,
+    ensemble: CVResult,
+    results: list[CVResult],
+    rows: np.ndarray,
+    dataset: Dataset,
+    plot: bool,
+) -> list[bytes]:
+    """Which base model drove the ensemble: its level-2 Explanation and, if ``plot``, a bar
+    plot of it."""
+    level2 = level2_shap(ensemble, results, rows)
+    if level2 is None:
+        return []
+    entry, names = level2
+    outputs = [r for r in results if r.model in names]
+    data = np.column_stack([r.oof[rows] if r.oof.ndim == 1 else r.oof[rows].max(axis=1)
+                            for r in outputs])  # fmt: skip
+    ids = np.asarray(dataset.train_ids)[rows]
+    expl = to_explanation(entry, data, names, dataset.classes, ids)
+    info = {"entry": ensemble.model, "method": "linear", "output": "probability",
+            "note": HOW_ENSEMBLES_ARE_EXPLAINED, "rows": "out-of-fold"}  # fmt: skip
+    save(stage / FOLDER / f"{ensemble.model}.models.npz", expl, info)
+    if not plot:
+        return []
+    view = expl if entry.values.ndim == 2 else shap_plots.for_class(expl, _largest(dataset))
+    png = shap_plots.bar(view, f"{ensemble.model}: which model drove it", "probability")
+    write_bytes(stage / f"shap_{ensemble.model}_bar_models.png", png)
+    return [png]
+
+
+def save_fold_models(stage: Path, shipped: CVResult, results: list[CVResult]) -> list[str]:
+    """Pickle the fold models ``--explain`` needs (the shipped entry's, or an ensemble's base
+    models with a positive weight) into ``models/``, then release every entry's fold models.
+    Returns the entries saved."""
+    if shipped.kind == "model":
+        needed = [shipped]
+    else:
+        weights = shipped.params.get("weights", {})
+        assert isinstance(weights, dict)
+        needed = [r for r in results if float(weights.get(r.model, 0.0)) > 0]
+    saved = []
+    for result in needed:
+        if result.models is not None:
+            data = pickle.dumps(result.models, protocol=pickle.HIGHEST_PROTOCOL)
+            write_bytes(stage / MODELS_FOLDER / f"{result.model}.pkl", data)
+            saved.append(result.model)
+    for result in results:
+        result.models = None
+    return saved
+
+
+def _largest(dataset: Dataset) -> int:
+    return int(np.bincount(dataset.y).argmax())
+
+
+def safe_name(name: str) -> str:
+    """A feature, class or ID as a file-name part."""
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", name).strip("_")[:60] or "x"
