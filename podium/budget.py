@@ -26,9 +26,8 @@ class Budget:
 
     def left(self) -> float:
         """Seconds left for models before the reserve (infinite without a budget)."""
-        if self.seconds is None:
-            return float("inf")
-        return self.started + self.seconds - self.reserve - time.monotonic()
+        end = self.end()
+        return float("inf") if end is None else end - time.monotonic()
 
     def end(self) -> float | None:
         """When the time for models ends (the reserve kept back); None without a budget."""

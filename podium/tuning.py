@@ -137,7 +137,8 @@ class TuningOutcome:
 
 @dataclass
 class ModelTuner:
-    """Runs one model's study: trials until ``n_trials`` are finished or ``until`` passes."""
+    """One model's study, one trial per :meth:`step` (:class:`podium.allocate.Allocator` decides
+    which model runs next): open it, step, then read its :meth:`outcome`."""
 
     name: str
     # make(**params) -> a picklable factory of fresh models (folds may fit in worker processes)
@@ -162,13 +163,6 @@ class ModelTuner:
     new: int = field(init=False, default=0)
     stopped: int = field(init=False, default=0)
     seconds: float = field(init=False, default=0.0)
-
-    def run(self, n_trials: int | None, until: float | None) -> TuningOutcome:
-        """Trials until the study has ``n_trials`` finished ones or ``until`` passes."""
-        self.open()
-        while self.wants_trial(n_trials) and (until is None or time.monotonic() < until):
-            self.step(until)
-        return self.outcome(n_trials, until)
 
     def open(self) -> None:
         """Create or join the study; reclaim this worker's cut trials; enqueue the defaults."""
