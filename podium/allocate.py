@@ -36,6 +36,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from podium import stopping
+
 # How much more a model at the bottom of the spread pays per second than the leader.
 GAP_WEIGHT = 4.0
 # Trials whose cost estimates a model's next trial (the most recent ones).
@@ -212,6 +214,7 @@ class Allocator:
 
     def _trial(self, arm: Arm, until: float | None, reason: str) -> None:
         """Run one trial of ``arm`` and account for it."""
+        stopping.check()
         started = self.clock()
         arm.tuner.step(until)
         seconds = self.clock() - started

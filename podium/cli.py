@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -27,7 +24,8 @@ from podium.present import (
     present_history,
 )
 from podium.presets import DEFAULT_PRESET, PRESETS, apply_preset
-from podium.runner import RUNS_ROOT, Interrupted, Terminated, resume_options, run
+from podium.runner import RUNS_ROOT, Interrupted, resume_options, run
+from podium.stopping import Terminated, handle_stops
 
 EPILOG = """\
 examples:
@@ -253,7 +251,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
         if args.explain or args.id:
             return _explain(parser, args)
         options = _resumed(parser, args) if args.resume else apply_preset(_options(args))
-        with _stop_on_sigterm(), logging_redirect_tqdm():
+        with handle_stops(), logging_redirect_tqdm():
             result = run(options, started=started)
         print(present(result))
         return 0
@@ -293,25 +291,6 @@ def _explain(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     print(present_explanation(explain_one(args.comp, args.out, args.explain, args.id)))
     return 0
-
-
-@contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """Within the block SIGTERM stops a run like Ctrl-C: at the next Python instruction,
-    keeping the staging folder and its checkpoints, with the --resume command printed (exit
-    143). The previous handler comes back afterwards (tests call :func:`main` in-process)."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise Terminated()
-
-    if threading.current_thread() is not threading.main_thread():  # signals reach only it
-        yield
-        return
-    before = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
 
 
 def _presets_help() -> str:

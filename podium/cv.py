@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from features.base import FoldFeatures
 from models.base import Matrix, Model, current_deadline, deadline
-from podium import cpus
+from podium import cpus, stopping
 from podium.atomic import write_bytes
 from podium.folds import iter_folds
 from podium.metrics import Metric
@@ -155,6 +155,7 @@ def _fit_folds(
 
     def tasks() -> Iterator[tuple[Matrix, Matrix, np.ndarray, np.ndarray]]:
         for k, train_idx, valid_idx in todo:
+            stopping.check()
             X_k, X_test_k = X, X_test
             if fold_features is not None:
                 X_k, X_test_k = fold_features.matrices(k, X, X_test)

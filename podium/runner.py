@@ -23,7 +23,7 @@ import pandas as pd
 
 from competitions.spec import CompetitionSpec, Dataset
 from ensembles import build_ensembles
-from podium import __version__, cpus
+from podium import __version__, cpus, stopping
 from podium.artifacts import write_predictions, write_report, write_schedule
 from podium.atomic import write_text
 from podium.budget import Budget
@@ -39,6 +39,7 @@ from podium.options import RunOptions
 from podium.presets import apply_preset
 from podium.segment_run import run_segmentation
 from podium.shap_files import save_fold_models, write_explanations
+from podium.stopping import Terminated
 from podium.validation import PARTIAL, RUNS_ROOT, resume_options, run_area, validate_options
 
 __all__ = [
@@ -48,10 +49,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHECKPOINTS = "checkpoints"  # finished folds inside the staging folder
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill``, Docker, systemd, batch schedulers), handled like Ctrl-C."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -353,6 +350,7 @@ def _staging(area: Path, run_id: str, resolved: dict) -> Iterator[Path]:
     write_text(stage / "options.json", _json({**resolved, "run_id": run_id}))
     try:
         yield stage
+        stopping.check()  # a stop swallowed on the way is still a stop: never publish
         shutil.rmtree(stage / CHECKPOINTS, ignore_errors=True)
         stage.rename(area / run_id)
     except KeyboardInterrupt as stop:
