@@ -10,8 +10,12 @@ al., "FLAML: A Fast and Lightweight AutoML Library", MLSys 2021):
    share more is kept for tuning), so every model has a scored entry early even under a small
    budget. A default cut short by its share
    keeps its finished folds and continues once more, within an even share of what is left.
-   Then every model whose trial is cheap enough (under an eighth of the time left for four
-   models) runs one tuned trial, a first measure of what tuning buys.
+   Then every model runs one tuned trial, a first measure of what tuning buys, the slowest
+   first (the ECI choice below visits the cheap ones anyway), while the trial's first round of
+   folds takes at most half the time left: under a budget a tuned trial
+   stops at the first fold where it falls behind the best trials (see :mod:`podium.tuning`),
+   so a losing trial costs one round (two of five folds fitted side by side on two CPUs: a
+   third of a full trial), and a winning one is worth its full cost.
 2. **Then the lowest ECI.** A model's own ECI is the time it needs to improve again, estimated as
    the larger of twice its trial cost and the seconds it has already spent since its last
    improvement: a model that keeps improving stays cheap, one whose trials stop improving grows
@@ -126,11 +130,13 @@ class Allocator:
         reserve: Callable[[float], float] = lambda seconds: 0.0,
         on_step: Callable[[Step], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        probe_share: float = 1.0,
     ) -> None:
         """``end``: when tuning and everything after it must be done (a :func:`time.monotonic`
         value, or None); ``reserve(trial_seconds)``: the seconds a model needs after its
         tuning (SHAP, seed bags, ...), given its typical trial's seconds, kept back from
-        ``end``."""
+        ``end``; ``probe_share``: the share of a full trial's seconds spent before the pruner
+        can first stop it (its first round of folds)."""
         sign = -1.0 if greater_is_better else 1.0
         self.arms = [Arm(t, sign) for t in tuners]
         self.n_trials = n_trials
@@ -138,6 +144,7 @@ class Allocator:
         self.reserve = reserve
         self.on_step = on_step
         self.clock = clock
+        self.probe_share = probe_share
         self.steps: list[Step] = []
         self.began = clock()
 
@@ -153,13 +160,12 @@ class Allocator:
             if arm.best is None and arm.trials and self._can_run(arm) and not self._past(self.end):
                 self._trial(arm, self._share_end(len(self.arms)), "defaults")
         if self.end is not None:
-            for arm in self.arms:  # one tuned trial each, where cheap enough: a first measure
+            # One tuned trial each, where affordable: a first measure of what tuning buys. The
+            # slowest first: the cheap ones fit in what is left, and the ECI choice visits them.
+            for arm in sorted(self.arms, key=lambda a: -a.cost()):
                 left = self.end - self.clock()
-                if (
-                    arm.best is not None
-                    and self._can_run(arm)
-                    and arm.cost() <= left / (2 * len(self.arms))
-                ):
+                probe = arm.cost() * self.probe_share
+                if arm.best is not None and self._can_run(arm) and probe <= left / 2:
                     self._trial(arm, self._capped(arm), "first tuned")
         if self.end is None:
             for arm in self.arms:  # a trial target alone: each model in turn, deterministic

@@ -43,6 +43,7 @@ from podium.cv import (
     bag_results,
     cross_validate,
     explain,
+    first_round_share,
 )
 from podium.folds import iter_folds
 from podium.hashing import fingerprint
@@ -227,6 +228,7 @@ class EntryRunner:
             allocator = Allocator(
                 tuners, metric.greater_is_better, self.options.trials, end,
                 reserve=self._after_tuning, on_step=bar.step,
+                probe_share=first_round_share(len(self.fold), len(np.unique(self.fold))),
             )  # fmt: skip
             self.schedule = allocator.run()
         results: list[CVResult] = []
@@ -279,6 +281,7 @@ class EntryRunner:
             worker=f"{socket.gethostname()}/{self.run_id}",
             seed=self.options.seed,
             fold_features=self.fold_features,
+            racing=self.options.time_budget is not None,
         )
 
     def _tuned_entries(self, tuner: ModelTuner, seconds: float) -> list[CVResult]:

@@ -9,9 +9,15 @@ matrices, the target, the fold assignment, the seed and the model's fixed parame
 - any change to the data or the folds starts a fresh study, whose trials stay comparable.
 
 A trial is a full cross-validation on the saved folds; its value is the mean fold score in
-the metric's own direction, and each fold's running mean is reported so that the median
-pruner stops a hopeless trial after its first folds. The study's first trial is the model's
-default parameters, so the tuned entry is never chosen over worse evidence than the default.
+the metric's own direction, and each fold's running mean is reported so that a pruner stops a
+hopeless trial after its first folds: with a trial target the median pruner (a trial behind
+half the finished ones at the same fold stops), under a time budget the stricter percentile
+pruner that races each trial against the top quarter of the finished ones, from the first
+tuned trial on (the defaults are the first finished trial). Under a budget most trials fall
+behind at their first folds, so a trial usually costs a fraction of a full cross-validation
+and every model gets tuned trials; the ones that finish are full entries. The study's first
+trial is the model's default parameters, so the tuned entry is never chosen over worse evidence
+than the default.
 
 Trials of this process carry a ``worker`` attribute. When an interrupted run is resumed, its
 own trials left running are marked failed and their parameters enqueued again; their finished
@@ -51,6 +57,9 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 # Random trials before TPE starts modelling, and trials before the pruner may prune.
 STARTUP_TRIALS = 5
 PRUNER_STARTUP_TRIALS = 2
+# Under a time budget: a trial stops at a fold where it is behind this top percentage of the
+# finished trials at that fold.
+RACING_PERCENTILE = 25.0
 
 Space = Callable[[optuna.trial.BaseTrial], dict[str, Any] | None]
 
@@ -158,6 +167,7 @@ class ModelTuner:
     on_trial: Callable[[FrozenTrial, float | None], None] | None = None
     on_fold: Callable[[int, int], None] | None = None  # (trial number, fold) after each fold
     fold_features: FoldFeatures | None = None
+    racing: bool = False  # under a time budget: the percentile pruner (see the module doc)
     # Set by open(): the study, and this run's finished and stopped trials and seconds.
     study: optuna.Study = field(init=False)
     new: int = field(init=False, default=0)
@@ -171,15 +181,20 @@ class ModelTuner:
             study_name=self.study_name,
             direction=self.metric.direction,
             sampler=TrialSeededTPE(self.seed),
-            pruner=optuna.pruners.MedianPruner(
-                n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=0
-            ),
+            pruner=self._pruner(),
             load_if_exists=True,
         )
         self._recover(self.study)
         self._enqueue_defaults(self.study)
         self.new = self.stopped = 0
         self.seconds = 0.0
+
+    def _pruner(self) -> optuna.pruners.BasePruner:
+        if self.racing:
+            return optuna.pruners.PercentilePruner(
+                RACING_PERCENTILE, n_startup_trials=1, n_warmup_steps=0
+            )
+        return optuna.pruners.MedianPruner(n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=0)
 
     def finished(self) -> int:
         """Finished (complete or pruned) trials in the study, from every worker."""

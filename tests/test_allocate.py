@@ -73,9 +73,37 @@ def test_every_model_gets_its_defaults_first_cheapest_first():
     _, steps = allocate(studies, clock, end=100.0)
     assert [s.model for s in steps[:3]] == ["cheap", "mid", "slow"]
     assert {s.reason for s in steps[:3]} == {"defaults"}
-    assert [s.model for s in steps[3:6]] == ["cheap", "mid", "slow"]
+    assert [s.model for s in steps[3:6]] == ["slow", "mid", "cheap"]  # the slowest first
     assert {s.reason for s in steps[3:6]} == {"first tuned"}
     assert all(s.reason == "eci" for s in steps[6:])
+
+
+@pytest.mark.parametrize(("end", "slow_tuned"), [(100.0, True), (80.0, False)])
+def test_a_first_tuned_trial_needs_at_most_half_the_time_left(end, slow_tuned):
+    clock = Clock()
+    studies = [
+        FakeStudy("cheap", 1.0, improving(0.70, 0.001), clock),
+        FakeStudy("mid", 3.0, improving(0.75, 0.001), clock),
+        FakeStudy("slow", 30.0, improving(0.72, 0.001), clock),
+    ]
+    _, steps = allocate(studies, clock, end=end)
+    # Defaults end at 34 s; the slow one goes first and needs 30 s <= half of what is left:
+    # 66 s of 100 (yes), 46 s of 80 (no).
+    first = [s.model for s in steps if s.reason == "first tuned"]
+    assert first == (["slow", "mid", "cheap"] if slow_tuned else ["mid", "cheap"])
+
+
+def test_a_first_tuned_trial_is_afforded_by_its_first_round_of_folds():
+    clock = Clock()
+    studies = [
+        FakeStudy("cheap", 1.0, improving(0.70, 0.001), clock),
+        FakeStudy("slow", 30.0, improving(0.72, 0.001), clock),
+    ]
+    allocator = Allocator(studies, True, None, 75.0, clock=clock, probe_share=1 / 3)
+    steps = allocator.run()
+    # Defaults end at 31 s; 44 s left: the slow model's full trial (30 s) is more than half of
+    # it, but its first round (10 s) is not.
+    assert [s.model for s in steps if s.reason == "first tuned"] == ["slow", "cheap"]
 
 
 def test_a_model_that_stops_improving_yields_its_time():

@@ -217,3 +217,27 @@ def test_bad_storage_and_unknown_resume_are_clear_errors(tmp_path, hotstar_dir):
     bad = cli(*resume, "x", "--seed", "3", cwd=tmp_path)
     assert bad.returncode != 0 and "drop --seed" in bad.stderr
     assert not any(p.name.endswith(".partial") for p in out.glob(".*"))
+
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_under_a_budget_a_trial_behind_the_defaults_at_its_first_fold_stops(direction):
+    import optuna
+
+    from podium.tuning import ModelTuner
+
+    sign = 1.0 if direction == "maximize" else -1.0
+
+    def pruned(racing: bool, first_fold: float) -> bool:
+        tuner = ModelTuner.__new__(ModelTuner)  # only the pruner's choice is under test
+        tuner.racing = racing
+        study = optuna.create_study(direction=direction, pruner=tuner._pruner())
+        defaults = study.ask()
+        defaults.report(0.80 * sign, 0)
+        study.tell(defaults, 0.80 * sign)
+        trial = study.ask()
+        trial.report(first_fold * sign, 0)
+        return trial.should_prune()
+
+    assert pruned(racing=True, first_fold=0.79)  # behind the only finished trial: stops
+    assert not pruned(racing=True, first_fold=0.81)  # ahead: runs on
+    assert not pruned(racing=False, first_fold=0.79)  # the median pruner waits for 2 trials
