@@ -166,7 +166,10 @@ class Allocator:
                 left = self.end - self.clock()
                 probe = arm.cost() * self.probe_share
                 if arm.best is not None and self._can_run(arm) and probe <= left / 2:
-                    self._trial(arm, self._capped(arm), "first tuned")
+                    # Stopped at half the time left: a configuration far slower than the
+                    # defaults cannot take the time every other model's first trial needs.
+                    until = min(self._capped(arm) or math.inf, self.clock() + left / 2)
+                    self._trial(arm, until, "first tuned")
         if self.end is None:
             for arm in self.arms:  # a trial target alone: each model in turn, deterministic
                 while arm.tuner.wants_trial(self.n_trials):

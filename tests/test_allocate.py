@@ -106,6 +106,16 @@ def test_a_first_tuned_trial_is_afforded_by_its_first_round_of_folds():
     assert [s.model for s in steps if s.reason == "first tuned"] == ["slow", "cheap"]
 
 
+def test_a_first_tuned_trial_far_slower_than_its_defaults_stops_at_half_the_time_left():
+    clock = Clock()
+    slow = FakeStudy("slow", 100.0, improving(0.72, 0.001), clock)
+    slow.first_cost = 10.0  # the defaults are cheap; the first tuned configuration is not
+    _, steps = allocate([slow], clock, end=60.0)
+    first = [s for s in steps if s.reason == "first tuned"]
+    # 50 s left after the defaults: stopped at 25 s, not at three times the defaults' 10 s.
+    assert len(first) == 1 and first[0].seconds == pytest.approx(25.0)
+
+
 def test_a_model_that_stops_improving_yields_its_time():
     clock = Clock()
     studies = [
