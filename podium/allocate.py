@@ -12,10 +12,10 @@ al., "FLAML: A Fast and Lightweight AutoML Library", MLSys 2021):
    keeps its finished folds and continues once more, within an even share of what is left.
    Then every model runs one tuned trial, a first measure of what tuning buys, the slowest
    first (the ECI choice below visits the cheap ones anyway), while the trial's first round of
-   folds takes at most half the time left: under a budget a tuned trial
-   stops at the first fold where it falls behind the best trials (see :mod:`podium.tuning`),
-   so a losing trial costs one round (two of five folds fitted side by side on two CPUs: a
-   third of a full trial), and a winning one is worth its full cost.
+   folds takes at most half the time left (and it is stopped there): under a budget a tuned
+   trial stops at the first fold where it falls behind the best trials (see
+   :mod:`podium.tuning`), so a losing trial costs one round (two of five folds fitted side by
+   side on two CPUs: a third of a full trial), and a winning one is worth its full cost.
 2. **Then the lowest ECI.** A model's own ECI is the time it needs to improve again, estimated as
    the larger of twice its trial cost and the seconds it has already spent since its last
    improvement: a model that keeps improving stays cheap, one whose trials stop improving grows
