@@ -20,10 +20,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from competitions.clickstream_sample import CLASSES, SCALES, ClickStreamSample, generate_scale
 from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
@@ -43,6 +42,10 @@ from features.items import one_hot
 from podium.errors import DataError
 from podium.folds import FoldScheme
 from submissions.formats import LabelJSON
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,8 @@ def prepare(
     synthetic: bool = False,
     truth: np.ndarray | None = None,
 ) -> Dataset:
+    import pandas as pd
+
     labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
     # Test users must all be predicted: an impossible value of theirs becomes missing.
     raw = {
@@ -155,6 +160,9 @@ def _known_sessions(sessions: pd.DataFrame, users: pd.Index, label: str) -> pd.D
 
 
 def build_features(dataset: Dataset) -> FeatureSet:
+    import pandas as pd
+    import scipy.sparse as sp
+
     train, test = dataset.train, dataset.test
     n_train = len(train)
     users = pd.Index(np.concatenate([train.index.to_numpy(), test["user_id"].to_numpy()]))

@@ -26,9 +26,12 @@ That probability, the oracle's prediction, is kept beside the sample.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CLASSES = (1, 2, 3)
 SHARES = np.array([531, 103, 66]) / 700  # real user_train.csv
@@ -117,6 +120,8 @@ def generate_scale(scale: str, seed: int) -> ClickStreamSample:
 
 
 def generate(n_train: int, n_test: int, seed: int) -> ClickStreamSample:
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     n = n_train + n_test
     age = rng.integers(18, 71, size=n)
@@ -193,6 +198,8 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 def _sessions(rng: np.random.Generator, user_id: np.ndarray, duration: np.ndarray) -> pd.DataFrame:
+    import pandas as pd
+
     m = len(user_id)
     seconds = rng.integers(0, SPAN_S, size=m).astype("timedelta64[s]")
     stamp = np.char.replace(np.datetime_as_string(START + seconds, unit="s"), "T", " ")

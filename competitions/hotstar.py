@@ -12,11 +12,10 @@ from __future__ import annotations
 import gzip
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
-import pandas as pd
 
 from competitions.files import read_bytes
 from competitions.hotstar_sample import SOAPS, SPORTS, generate
@@ -28,6 +27,9 @@ from podium.atomic import write_bytes
 from podium.errors import DataError
 from podium.folds import FoldScheme
 from submissions.formats import ProbabilityCSV
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FIELDS = ("titles", "genres", "cities", "tod", "dow")
 TARGET = "segment"
@@ -74,6 +76,8 @@ def load(files: Mapping[str, Path]) -> Dataset:
 
 def read_users(path: Path, *, labelled: bool) -> pd.DataFrame:
     """One frame row per user, indexed by ID, with the raw ``key:seconds`` strings."""
+    import pandas as pd
+
     raw = read_bytes(path)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]

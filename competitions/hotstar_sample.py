@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GENRE_POPULARITY = {
     "Cricket": 30, "Drama": 14, "Romance": 9, "Reality": 8, "TalkShow": 6, "Family": 5.5,
@@ -70,6 +73,8 @@ class HotstarSample:
 
 
 def generate(n_train: int, n_test: int, seed: int) -> HotstarSample:
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     n = n_train + n_test
     catalogue = _title_catalogue(np.random.default_rng(12345))  # fixed, whatever the seed
@@ -256,6 +261,8 @@ def _join_pairs(
     row: np.ndarray, keys: np.ndarray, secs: np.ndarray, n: int, rng: np.random.Generator
 ) -> list[str]:
     """``key:seconds`` pairs joined by commas per row, in a random (unordered) order."""
+    import pandas as pd
+
     order = np.lexsort((rng.random(len(row)), row))
     rows = row[order]
     last = np.r_[rows[1:] != rows[:-1], True]  # a row's last pair takes no comma

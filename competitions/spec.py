@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from features.base import FeatureSet
 from features.clusters import ClusterView
 from models.base import Task
 from podium.folds import FoldScheme
 from submissions.formats import SubmissionFormat
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SyntheticScale = Literal["small", "full"]
 SYNTHETIC_SCALES: tuple[SyntheticScale, ...] = ("small", "full")

@@ -38,10 +38,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from competitions.spec import (
     CompetitionSpec,
@@ -67,6 +66,9 @@ from features.base import FeatureSet
 from podium.atomic import write_bytes
 from podium.folds import FoldScheme
 from submissions.formats import AssignmentsCSV
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,8 @@ def ordinals(values: pd.Series, bins: tuple[str, ...]) -> pd.Series:
 
 def interest_columns(lists: pd.Series) -> pd.DataFrame:
     """One 0/1 column ``interest=<name>`` per interest named in the comma-separated lists."""
+    import pandas as pd
+
     items = lists.reset_index(drop=True).fillna("").str.split(",").explode().str.strip()
     items = items[items != ""]
     vocab = sorted(set(items))
@@ -157,6 +161,8 @@ def interest_columns(lists: pd.Series) -> pd.DataFrame:
 def profile_frame(train: pd.DataFrame) -> pd.DataFrame:
     """Readable columns to profile clusters with: the bins as strings and as ordinals, the
     nominal fields as strings, the measurements, and the interests as 0/1 (means are shares)."""
+    import pandas as pd
+
     parts: dict[str, pd.Series] = {}
     for name, bins in BINS.items():
         parts[name] = train[name].fillna(MISSING)
@@ -199,6 +205,8 @@ CLUSTERED = (
 
 def build_features(dataset: Dataset) -> FeatureSet:
     """Every encoded column, scaled (see the module docstring)."""
+    import scipy.sparse as sp
+
     X, names = scaled_matrix(profile_frame(dataset.train))
     return FeatureSet(
         sp.csr_matrix(X, dtype=np.float32),

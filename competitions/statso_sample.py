@@ -22,9 +22,12 @@ not in the file).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ID = "User ID"
 AGE_BINS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
@@ -89,6 +92,8 @@ def generate_scale(scale: str, seed: int) -> StatsoSample:
 
 
 def generate(n: int, seed: int) -> StatsoSample:
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     segment = rng.integers(0, SEGMENTS, size=n)
     columns: dict[str, object] = {ID: np.arange(1, n + 1).astype(str)}
@@ -127,6 +132,8 @@ def _measurement(
 def _interests(rng: np.random.Generator, segment: np.ndarray) -> np.ndarray:
     """1 to 4 distinct interests per row, drawn without replacement with the segment's odds
     (Gumbel top-k: the k largest of log-odds plus Gumbel noise), joined by ", "."""
+    import pandas as pd
+
     names = np.array(list(INTEREST_COUNTS))
     n = len(segment)
     log_odds = np.log(np.array(list(INTEREST_COUNTS.values()), dtype=np.float64))

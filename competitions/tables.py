@@ -15,13 +15,15 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from competitions.files import MAX_LINE_BYTES, open_lines
 from podium.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ def read_csv(path: Path, columns: Sequence[Column]) -> pd.DataFrame:
     (line 1 is the header), which is what warnings and errors quote. A line longer than
     :data:`~competitions.files.MAX_LINE_BYTES` is refused before it is parsed.
     """
+    import pandas as pd
+
     header, encoding = _header(path)
     sep = max(SEPARATORS, key=header.count)
     names = next(csv.reader([header], delimiter=sep))
@@ -134,6 +138,8 @@ def _header(path: Path) -> tuple[str, str]:
 def _read(
     path: Path, sep: str, encoding: str, columns: Sequence[Column], *, typed: bool
 ) -> pd.DataFrame:
+    import pandas as pd
+
     dtype = {c.name: (_DTYPES[c.kind] if typed else "str") for c in columns}
     try:
         with open_lines(path) as handle:
@@ -165,6 +171,8 @@ def _parser_message(error: Exception) -> str:
 
 
 def _raise_first_bad_value(path: Path, frame: pd.DataFrame, columns: Sequence[Column]) -> None:
+    import pandas as pd
+
     for column in columns:
         if column.kind not in ("int", "float"):
             continue
@@ -273,6 +281,8 @@ def check_values(
 
 def _impossible(series: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]:
     """The column's values (times parsed) and where they are impossible; missing is not."""
+    import pandas as pd
+
     if column.kind == "time":
         stamp = pd.to_datetime(series, format=TIME_FORMAT, errors="coerce")
         late = stamp.isna().to_numpy()  # an unreadable or missing time places the row nowhere

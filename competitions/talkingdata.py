@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from competitions import talkingdata_features
 from competitions.spec import (
@@ -46,6 +46,9 @@ from features.clusters import ClusterView
 from podium.errors import DataError
 from podium.folds import FoldScheme
 from submissions.formats import ProbabilityCSV
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,8 @@ def prepare(
     truth: np.ndarray | None = None,
 ) -> Dataset:
     """Clean the raw tables into a Dataset. ``labels`` names each table's file in messages."""
+    import pandas as pd
+
     labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
     raw = {
         name: check_values(frame, TABLES[name], labels[name], keep_rows=name == "gender_age_test")
@@ -185,6 +190,8 @@ def _known_devices(frame: pd.DataFrame, devices: pd.Index, label: str) -> pd.Dat
 
 
 def _clean_events(events: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
+    import pandas as pd
+
     events = _known_devices(_dedupe(events, ["event_id"], label), devices, label)
     lon = events["longitude"].to_numpy(dtype=np.float64)
     lat = events["latitude"].to_numpy(dtype=np.float64)
@@ -241,6 +248,7 @@ def build_features(dataset: Dataset) -> FeatureSet:
 
 def categoricals(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Brand, model and brand+model: up to ~1,600 values, for out-of-fold target encoding."""
+    import pandas as pd
 
     def frame(table: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(
@@ -258,6 +266,8 @@ def categoricals(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
 def segmentation_inputs(dataset: Dataset) -> tuple[FeatureSet, pd.DataFrame]:
     """The labelled devices' feature matrix (max-abs scaled, so counts do not outweigh the
     one-hot columns) and their profile: group, gender, age group, events, brand and model."""
+    import pandas as pd
+
     features = talkingdata_features.build(dataset)
     from sklearn.preprocessing import MaxAbsScaler  # deferred: slow to import
 
@@ -280,6 +290,8 @@ def segmentation_inputs(dataset: Dataset) -> tuple[FeatureSet, pd.DataFrame]:
 
 def _events_of(groups: tuple[str, ...]) -> Callable[[pd.DataFrame, np.ndarray], pd.Series]:
     def per_cluster(profile: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+        import pandas as pd
+
         mask = profile["group"].isin(groups).to_numpy()
         return pd.Series(profile["events"].to_numpy()[mask]).groupby(labels[mask]).sum()
 
@@ -288,6 +300,8 @@ def _events_of(groups: tuple[str, ...]) -> Callable[[pd.DataFrame, np.ndarray], 
 
 def _variety_of(groups: tuple[str, ...]) -> Callable[[pd.DataFrame, np.ndarray], pd.Series]:
     def per_cluster(profile: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+        import pandas as pd
+
         mask = profile["group"].isin(groups).to_numpy()
         return pd.Series(profile["model"].to_numpy()[mask]).groupby(labels[mask]).nunique()
 

@@ -10,20 +10,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from competitions.spec import Dataset
 from features.base import FeatureSet
 from features.events import activity_features, location_features
 from features.items import one_hot, row_bags
 
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
+
 MIN_MODEL_DEVICES = 5
 MIN_APP_DEVICES = 5
 
 
 def build(dataset: Dataset) -> FeatureSet:
+    import pandas as pd
+    import scipy.sparse as sp
+
     train, test = dataset.train, dataset.test
     n_train = len(train)
     devices = pd.Index(np.concatenate([train.index.to_numpy(), test.index.to_numpy()]))
@@ -71,6 +78,8 @@ def build(dataset: Dataset) -> FeatureSet:
 def _app_blocks(
     dataset: Dataset, events: pd.DataFrame, event_row: np.ndarray, n_train: int, n_rows: int
 ) -> list[tuple[sp.csr_matrix, sp.csr_matrix, list[str]]]:
+    import pandas as pd
+
     app_events = dataset.tables["app_events"]
     position = pd.Index(events["event_id"].to_numpy()).get_indexer(
         app_events["event_id"].to_numpy()
@@ -103,6 +112,8 @@ def _app_blocks(
 
 
 def _unique_pairs(row: np.ndarray, item: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
     frame = pd.DataFrame({"row": row, "item": item}).drop_duplicates()
     return frame["row"].to_numpy(), frame["item"].to_numpy()
 

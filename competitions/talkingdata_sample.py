@@ -28,9 +28,12 @@ oracle's prediction, is kept beside the sample; gender and age are drawn within 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GROUPS = ("F23-", "F24-26", "F27-28", "F29-32", "F33-42", "F43+",
           "M22-", "M23-26", "M27-28", "M29-31", "M32-38", "M39+")  # fmt: skip
@@ -359,6 +362,8 @@ def _app_events(
 ) -> pd.DataFrame:
     """Each listing event (its event_id, its device's position) names the first ``rows`` of its
     device's installed apps, a random subset of them active."""
+    import pandas as pd
+
     total = int(rows.sum())
     table = np.empty((4, total), np.int64)
     table[0] = np.repeat(event_id, rows)
@@ -423,6 +428,8 @@ def _event_frame(ids: np.ndarray, ev: _Events, perm: np.ndarray) -> pd.DataFrame
 
 
 def _frame(names: str, *columns: np.ndarray) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(dict(zip(names.split(), columns, strict=True)))
 
 
@@ -529,6 +536,8 @@ def _apps(
     rng: np.random.Generator, n_apps: int, n_categories: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
     """App catalogue sorted by cluster: cluster per app, Zipf draw table, IDs and labels."""
+    import pandas as pd
+
     p_cluster = CLUSTER_SHARE / CLUSTER_SHARE.sum()
     cluster = np.sort(rng.choice(len(CLUSTERS), n_apps, p=p_cluster))
     ids = _unique_int64(rng, n_apps)

@@ -38,10 +38,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import polars as pl
 
 from competitions import taobao_features
 from competitions.spec import (
@@ -55,17 +54,21 @@ from competitions.spec import (
 from competitions.tables import SEPARATORS, common_folder
 from competitions.taobao_sample import (
     DAYS,
-    PID_DTYPE,
     PIDS,
     SCALES,
     START,
     TaobaoSample,
     generate_scale,
+    pid_dtype,
 )
 from features.base import FeatureSet
 from podium.errors import DataError
 from podium.folds import FoldScheme
 from submissions.formats import AssignmentsCSV
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
 
 log = logging.getLogger(__name__)
 
@@ -82,26 +85,34 @@ VALID_CODES = {
 @dataclass(frozen=True)
 class Field:
     name: str
-    dtype: pl.DataType
+    # The name of the column's polars data type ("Int32"), or "pid" for the ad slot's enum: a
+    # name, so that declaring the tables does not import polars.
+    type_name: str
     required: bool = True
     nullable: bool = False  # may a value be blank (or NULL)?
+
+    @property
+    def dtype(self) -> pl.DataType:
+        import polars as pl
+
+        return pid_dtype() if self.type_name == "pid" else getattr(pl, self.type_name)()
 
 
 _PROFILE_FIELDS = ("cms_segid", *VALID_CODES)
 TABLES: dict[str, tuple[Field, ...]] = {
     "raw_sample": (
-        Field("user", pl.Int32()), Field("time_stamp", pl.Int64()),
-        Field("adgroup_id", pl.Int32()), Field("pid", PID_DTYPE),
-        Field("nonclk", pl.Int8(), required=False, nullable=True), Field("clk", pl.Int8()),
+        Field("user", "Int32"), Field("time_stamp", "Int64"),
+        Field("adgroup_id", "Int32"), Field("pid", "pid"),
+        Field("nonclk", "Int8", required=False, nullable=True), Field("clk", "Int8"),
     ),
     "user_profile": (
-        Field("userid", pl.Int32()),
-        *(Field(name, pl.Int32(), nullable=True) for name in _PROFILE_FIELDS),
+        Field("userid", "Int32"),
+        *(Field(name, "Int32", nullable=True) for name in _PROFILE_FIELDS),
     ),
     "ad_feature": (
-        Field("adgroup_id", pl.Int32()),
-        *(Field(n, pl.Int32(), nullable=True) for n in ("cate_id", "campaign_id", "customer")),
-        Field("brand", pl.Int32(), nullable=True), Field("price", pl.Float64(), nullable=True),
+        Field("adgroup_id", "Int32"),
+        *(Field(n, "Int32", nullable=True) for n in ("cate_id", "campaign_id", "customer")),
+        Field("brand", "Int32", nullable=True), Field("price", "Float64", nullable=True),
     ),
 }  # fmt: skip
 FILES = tuple(DataFile((f"{name}.csv", f"{name}.csv.gz")) for name in TABLES)
@@ -115,6 +126,8 @@ def load(files: Mapping[str, Path]) -> Dataset:
 
 def read_table(path: Path, fields: Sequence[Field]) -> pl.DataFrame:
     """The declared columns of one CSV with their types; row ``i`` is line ``i + 2``."""
+    import polars as pl
+
     header, sep = _header(path)
     found = {name.strip(): name for name in header}  # the real files pad some names
     missing = [f.name for f in fields if f.required and f.name not in found]
@@ -164,6 +177,8 @@ def _raise_first_bad_value(
     path: Path, sep: str, fields: Sequence[Field], found: Mapping[str, str]
 ) -> None:
     """Re-read the columns as text and name the first value that does not parse."""
+    import polars as pl
+
     try:
         text = pl.read_csv(
             path, separator=sep, columns=[found[f.name] for f in fields], infer_schema=False,
@@ -177,7 +192,7 @@ def _raise_first_bad_value(
         if bad.any():
             row = int(bad.arg_true()[0])
             what = (
-                f"one of {', '.join(PIDS)}" if f.dtype == PID_DTYPE
+                f"one of {', '.join(PIDS)}" if f.type_name == "pid"
                 else f"an integer ({f.dtype})" if f.dtype.is_integer() else "a number"
             )  # fmt: skip
             raise DataError(
@@ -225,6 +240,8 @@ def _warn(label: str, mask: pl.Series, message: str, example: pl.Series) -> None
 
 def _repeats(frame: pl.DataFrame, key: str, label: str) -> pl.Series:
     """Rows to drop: exact duplicates and rows repeating ``key`` with other values."""
+    import polars as pl
+
     repeated = frame.select(pl.col(key).is_first_distinct().not_()).to_series()
     if not repeated.any():
         return repeated
@@ -239,6 +256,8 @@ def _repeats(frame: pl.DataFrame, key: str, label: str) -> pl.Series:
 
 
 def _clean_ads(ads: pl.DataFrame, label: str) -> pl.DataFrame:
+    import polars as pl
+
     ads = ads.filter(~_repeats(ads, "adgroup_id", label))
     bad = (pl.col("price") <= 0) | pl.col("price").is_nan()
     bad_price = ads.select(bad.fill_null(False)).to_series()
@@ -249,6 +268,8 @@ def _clean_ads(ads: pl.DataFrame, label: str) -> pl.DataFrame:
 
 
 def _clean_profile(profile: pl.DataFrame, label: str) -> pl.DataFrame:
+    import polars as pl
+
     profile = profile.filter(~_repeats(profile, "userid", label))
     for name, valid in VALID_CODES.items():
         bad = profile.select(~pl.col(name).is_in(list(valid))).to_series().fill_null(False)
@@ -262,6 +283,8 @@ def _clean_profile(profile: pl.DataFrame, label: str) -> pl.DataFrame:
 def _clean_impressions(
     impressions: pl.DataFrame, ads: pl.DataFrame, profile: pl.DataFrame, labels: dict[str, str]
 ) -> pl.DataFrame:
+    import polars as pl
+
     label = labels["raw_sample"]
     bad_click = impressions.select(~pl.col("clk").is_in([0, 1])).to_series()
     if bad_click.any():
@@ -310,6 +333,8 @@ def _duplicate_impressions(impressions: pl.DataFrame, outside: pl.Series) -> pl.
     compared with their predecessor: 3 s and 2 GiB at full scale, where a distinct over the
     rows as structs took 19 s and 3 GiB.
     """
+    import polars as pl
+
     nonclk = (pl.col("nonclk").cast(pl.Int64) + 128).fill_null(256)  # 9 bits, null apart
     keys = (
         impressions.select(
@@ -333,6 +358,8 @@ def _duplicate_impressions(impressions: pl.DataFrame, outside: pl.Series) -> pl.
 def _drop_without_impressions(
     profile: pl.DataFrame, impressions: pl.DataFrame, label: str
 ) -> pl.DataFrame:
+    import polars as pl
+
     users = impressions["user"].unique().implode()
     idle = profile.select(~pl.col("userid").is_in(users)).to_series()
     if idle.any():

@@ -31,13 +31,16 @@ two users who differ in one field are one unit apart, like an IQR of a numeric c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-import polars as pl
-import scipy.sparse as sp
 
 from competitions.taobao_sample import PIDS, START
 from features.base import FeatureSet
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
 
 CTR_PRIOR_IMPRESSIONS = 20.0
 LOG_COLUMNS = ("impressions", "clicks", "ads", "categories", "brands", "campaigns",
@@ -67,6 +70,8 @@ def user_features(
     impressions: pl.DataFrame, ads: pl.DataFrame, profile: pl.DataFrame
 ) -> pd.DataFrame:
     """One row per user with impressions (sorted by user id), behaviour then profile."""
+    import polars as pl
+
     ad_columns = ads.select(
         "adgroup_id", "cate_id", "brand", "campaign_id", pl.col("price").cast(pl.Float32)
     )
@@ -100,10 +105,15 @@ _DISTINCT = {"cate_id": "categories", "brand": "brands", "campaign_id": "campaig
 
 def _distinct(column: str) -> pl.Expr:
     """Distinct non-missing values: n_unique counts a null as one more value."""
+    import polars as pl
+
     return pl.col(column).n_unique() - (pl.col(column).null_count() > 0).cast(pl.UInt32)
 
 
 def _readable(per_user: pl.DataFrame, profile: pl.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+    import polars as pl
+
     clicks = per_user["clicks"].to_numpy().astype(np.float64)
     impressions = per_user["impressions"].to_numpy().astype(np.float64)
     prior = clicks.sum() / max(impressions.sum(), 1.0)
@@ -132,6 +142,8 @@ def _readable(per_user: pl.DataFrame, profile: pl.DataFrame) -> pd.DataFrame:
 
 def _labelled(codes: pl.Series, labels: dict[int, str]) -> pd.Categorical:
     """Codes as a categorical of their labels, "unknown" for missing or unexpected codes."""
+    import pandas as pd
+
     values = codes.fill_null(-1).to_numpy().astype(np.int64)
     known = np.array(sorted(labels))
     position = np.searchsorted(known, values).clip(0, len(known) - 1)
@@ -143,6 +155,8 @@ def _labelled(codes: pl.Series, labels: dict[int, str]) -> pd.Categorical:
 
 def segment_matrix(profile: pd.DataFrame) -> FeatureSet:
     """The scaled matrix of :func:`user_features`' table (see the module's docstring)."""
+    import scipy.sparse as sp
+
     blocks: list[np.ndarray] = []
     names: list[str] = []
     for name in LOG_COLUMNS + PLAIN_COLUMNS:

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PIDS = ("430548_1007", "430539_1007")
-PID_DTYPE = pl.Enum(PIDS)
 START = 1_494_000_000  # 2017-05-06 00:00:00 in China (UTC+8), the first day of the log
 DAYS = 8
 UTC_OFFSET = 8 * 3600
@@ -92,6 +94,13 @@ class _Segments:
     department: np.ndarray  # (n_segments, 10) probabilities
 
 
+def pid_dtype() -> pl.Enum:
+    """The ad slot column's type: an enum of :data:`PIDS`."""
+    import polars as pl
+
+    return pl.Enum(PIDS)
+
+
 def _segments() -> _Segments:
     def cdf(i: int) -> np.ndarray:
         table = np.array([s[i] for s in SEGMENTS], dtype=float)
@@ -145,6 +154,8 @@ def _within(rng: np.random.Generator, rows: np.ndarray, cdf: np.ndarray) -> np.n
 
 def _ads(rng: np.random.Generator, n_ads: int) -> tuple[pl.DataFrame, np.ndarray]:
     """Ads of campaigns of customers; a customer has a main category and brand."""
+    import polars as pl
+
     n_categories = max(20, n_ads // 125)
     n_brands, n_customers, n_campaigns = max(5, n_ads // 8), max(5, n_ads // 3), max(5, n_ads // 2)
     department = _draw(rng, np.cumsum(DEPARTMENT_SHARE), n_categories)
@@ -190,6 +201,8 @@ def _ads(rng: np.random.Generator, n_ads: int) -> tuple[pl.DataFrame, np.ndarray
 def _profile(
     rng: np.random.Generator, seg: _Segments, segment: np.ndarray, n_users: int
 ) -> pl.DataFrame:
+    import polars as pl
+
     n = len(segment)
     female = rng.random(n) < seg.female[segment]
     age = _draw(rng, seg.age[segment], n)
@@ -223,6 +236,8 @@ def _impressions(
     group_of_ad: np.ndarray,
     n_impressions: int,
 ) -> pl.DataFrame:
+    import polars as pl
+
     n_users, n_ads = len(segment), len(group_of_ad)
     weight = seg.activity[segment] * rng.lognormal(0, 0.9, n_users)
     counts = 1 + rng.multinomial(n_impressions - n_users, weight / weight.sum())
@@ -251,7 +266,7 @@ def _impressions(
         "time_stamp": stamp.astype(np.int64),
         "adgroup_id": (ad + 1).astype(np.int32),  # ids are 1..n_ads
         "pid": pl.Series(second_slot.view(np.uint8)).replace_strict(
-            [0, 1], list(PIDS), return_dtype=PID_DTYPE),
+            [0, 1], list(PIDS), return_dtype=pid_dtype()),
         "nonclk": (~click).view(np.int8),
         "clk": click.view(np.int8),
     })  # fmt: skip

@@ -13,12 +13,15 @@ fitted on them only. Rows without records get zeros.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from features.items import row_bags
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
 
 STATS = ("sum", "mean", "max", "min", "std")
 
@@ -26,6 +29,9 @@ STATS = ("sum", "mean", "max", "min", "std")
 def numeric_aggregates(
     row: np.ndarray, columns: Mapping[str, np.ndarray], *, n_rows: int, stats: Sequence[str] = STATS
 ) -> tuple[sp.csr_matrix, list[str]]:
+    import pandas as pd
+    import scipy.sparse as sp
+
     frame = pd.DataFrame({name: np.asarray(v, dtype=np.float64) for name, v in columns.items()})
     table = frame.groupby(np.asarray(row)).agg(list(stats)).reindex(range(n_rows)).fillna(0.0)
     names = [f"{column}:{stat}" for column, stat in table.columns]
@@ -41,6 +47,9 @@ def category_shares(
     label: str,
     min_count: int = 1,
 ) -> tuple[sp.csr_matrix, list[str]]:
+    import pandas as pd
+    import scipy.sparse as sp
+
     X, names = row_bags(
         row, values, n_rows=n_rows, n_train=n_train, label=label, min_count=min_count, value="share"
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class FoldFeatures:
         self, k: int, X: sp.csr_matrix, X_test: sp.csr_matrix
     ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """Fold ``k``'s training and test matrices: the shared columns, then these."""
+        import scipy.sparse as sp
+
         return (
             sp.hstack([X, self.train[k]], format="csr", dtype=np.float32),
             sp.hstack([X_test, self.test[k]], format="csr", dtype=np.float32),

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import scipy.sparse as sp
-from tqdm.auto import tqdm
 
 from features.base import FeatureSet, FoldFeatures
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
     from sklearn.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -74,6 +73,9 @@ def cluster_features(
     progress: bool = True,
 ) -> FoldFeatures:
     """Cluster membership of every training and test row, fitted per fold (see module doc)."""
+    import scipy.sparse as sp
+    from tqdm.auto import tqdm
+
     unknown = set(methods) - set(METHODS)
     if unknown or not methods:
         raise ValueError(f"cluster methods must be among {METHODS}, got {list(methods)}")
@@ -130,6 +132,8 @@ def representation(view: ClusterView, n_columns: int, seed: int) -> Pipeline:
 
 
 def _log_magnitude(X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    import scipy.sparse as sp
+
     dense = X.toarray() if isinstance(X, sp.spmatrix | sp.sparray) else np.asarray(X)
     return np.sign(dense) * np.log1p(np.abs(dense))
 

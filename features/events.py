@@ -10,11 +10,15 @@ least ``min_cell_count`` training rows). Rows without events get zeros.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from features.items import row_bags
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
 
 DAY_NS = 86_400_000_000_000
 
@@ -27,6 +31,9 @@ def activity_features(
     span: bool = False,
     reference: pd.Timestamp | None = None,
 ) -> tuple[sp.csr_matrix, list[str]]:
+    import pandas as pd
+    import scipy.sparse as sp
+
     row = np.asarray(row, dtype=np.int64)
     count = np.bincount(row, minlength=n_rows).astype(np.float64)
     ts = pd.DatetimeIndex(timestamp)
@@ -61,6 +68,9 @@ def location_features(
     n_train: int,
     min_cell_count: int = 20,
 ) -> tuple[sp.csr_matrix, list[str]]:
+    import pandas as pd
+    import scipy.sparse as sp
+
     row = np.asarray(row, dtype=np.int64)
     located = np.isfinite(longitude) & np.isfinite(latitude)
     geo = pd.DataFrame({"row": row[located], "lon": longitude[located], "lat": latitude[located]})
@@ -87,6 +97,8 @@ def location_features(
 
 
 def _shares(row: np.ndarray, value: np.ndarray, width: int, n_rows: int) -> sp.csr_matrix:
+    import scipy.sparse as sp
+
     counts = sp.csr_matrix(
         (np.ones(len(row)), (row, value.astype(np.int64))), shape=(n_rows, width)
     )

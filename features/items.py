@@ -8,13 +8,16 @@ Vocabularies come from the training rows only: an item must be present in at lea
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from features.keyseconds import Pairs
 from features.usage import RARE, BagValue, bag_matrix, fit_vocabulary
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
 
 
 def item_bags(
@@ -33,6 +36,8 @@ def item_bags(
     count per pair (for ``value="log_seconds"``, log1p of it). ``display`` maps an item to
     the text shown in its column name (e.g. a label id to its category).
     """
+    import pandas as pd
+
     (tr_rows, tr_items, n_tr), (te_rows, te_items, n_te) = train, test
     codes, keys = pd.factorize(np.concatenate([tr_items, te_items]), sort=True)
     keys = np.asarray([str(k) for k in keys], dtype=object)
@@ -58,6 +63,8 @@ def row_bags(
 ) -> tuple[sp.csr_matrix, list[str]]:
     """Bags over rows ``0..n_rows-1`` of one long ``(row, item)`` table; the vocabulary comes
     from the rows below ``n_train`` (the training rows)."""
+    import scipy.sparse as sp
+
     row = np.asarray(row, dtype=np.int64)
     items = np.asarray(items)
     is_train = row < n_train

@@ -24,11 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from podium.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SECONDS = r"\d+(?:\.\d+)?"
 # Rows are joined by "\n" + ROW_MARK so that each pair's line tells whether it starts a row.
@@ -55,6 +58,8 @@ class Pairs:
 
     def as_frame(self) -> pd.DataFrame:
         """Long frame ``row, key, seconds`` (for tests and inspection)."""
+        import pandas as pd
+
         return pd.DataFrame({"row": self.row, "key": self.keys[self.code], "seconds": self.seconds})
 
 
@@ -71,6 +76,8 @@ def parse_pairs(
     ``row_ids`` and ``source`` only serve error messages, which name the file, the row's ID,
     the field and the offending pair.
     """
+    import pandas as pd
+
     n_rows = len(values)
     nonempty = np.flatnonzero(np.fromiter((len(v) > 0 for v in values), bool, n_rows))
     if len(nonempty) == 0:

@@ -20,15 +20,16 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from features.base import FeatureSet, FoldFeatures
 from podium.atomic import atomic_open
 from podium.hashing import fingerprint
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class FeatureStore:
 
 def cache_entries(roots: Iterable[Path]) -> pd.DataFrame:
     """One row per cached entry under ``roots``: what it is, how big, and when it was made."""
+    import pandas as pd
+
     rows = []
     for root in roots:
         for path in sorted(root.glob(f"*/*{SUFFIX}")):
@@ -132,6 +135,8 @@ def _shape(value: FeatureSet | FoldFeatures) -> str:
 
 
 def _encode(value: FeatureSet | FoldFeatures) -> dict[str, np.ndarray]:
+    import scipy.sparse as sp
+
     arrays: dict[str, np.ndarray] = {"names": np.array(value.names, dtype=str)}
     if isinstance(value, FeatureSet):
         for label, X in (("X_train", value.X_train), ("X_test", value.X_test)):
@@ -156,6 +161,8 @@ def _encode(value: FeatureSet | FoldFeatures) -> dict[str, np.ndarray]:
 
 def read_entry(path: Path) -> FeatureSet | FoldFeatures:
     """The value stored in one cache entry."""
+    import scipy.sparse as sp
+
     with np.load(path, allow_pickle=False) as archive:
         names = tuple(str(n) for n in archive["names"])
         if "X_train.data" in archive.files:

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from tqdm.auto import tqdm
 
 from features.base import FoldFeatures
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INNER_FOLDS = 5
 SMOOTHING = 10.0
@@ -46,6 +48,7 @@ def target_encodings(
             f"{len(cat_train)} rows of categoricals, {len(y)} labels, {len(fold)} folds"
         )
     from sklearn.model_selection import StratifiedKFold  # deferred: slow to import
+    from tqdm.auto import tqdm
 
     targets = _targets(classes)
     names = tuple(

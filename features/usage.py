@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from features.base import FeatureSet
 from features.keyseconds import Pairs, parse_pairs
 from podium.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
 
 RARE = "<rare>"
 # What a bag's cell holds: the key's share of the row's total, log1p of its seconds (or count),
@@ -57,6 +59,8 @@ class UsageFeatures:
     def build(
         self, train: pd.DataFrame, test: pd.DataFrame, sources: tuple[str, str] = ("train", "test")
     ) -> FeatureSet:
+        import scipy.sparse as sp
+
         train_blocks: list[sp.csr_matrix] = []
         test_blocks: list[sp.csr_matrix] = []
         names: list[str] = []
@@ -114,6 +118,9 @@ def fit_vocabulary(pairs: Pairs, min_count: int = 1) -> list[str]:
 
 def bag_matrix(pairs: Pairs, vocab: Sequence[str], value: BagValue) -> sp.csr_matrix:
     """One column per vocabulary key; keys outside it go to ``<rare>`` when there is one."""
+    import pandas as pd
+    import scipy.sparse as sp
+
     columns = pd.Index(list(vocab))
     rare = columns.get_loc(RARE) if RARE in columns else -1
     # Not keys.astype(str): a fixed-width array is sized by the longest key, times every key.

@@ -15,15 +15,16 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 import numpy as np
-import scipy.sparse as sp
 
 from podium.registry import Registry
 
 if TYPE_CHECKING:
     import optuna
+    import scipy.sparse as sp
 
 Task = Literal["binary", "multiclass"]
-Matrix: TypeAlias = sp.csr_matrix | np.ndarray
+# A string, so that scipy is imported only where a matrix is built or fitted.
+Matrix: TypeAlias = "sp.csr_matrix | np.ndarray"
 
 _DEADLINE: ContextVar[float | None] = ContextVar("podium_deadline", default=None)
 

@@ -21,7 +21,6 @@ from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 
 from models.base import Matrix, Model, register_model
 
@@ -106,6 +105,7 @@ def univariate_score(X: Matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """chi2 where every value is non-negative (counts, one-hot, shares), else the ANOVA F
     statistic. A column constant on the training rows scores 0, where scikit-learn gives NaN
     and a warning per fold."""
+    import scipy.sparse as sp
     from sklearn.feature_selection import chi2, f_classif
 
     values = np.asarray(X.data if sp.issparse(X) else X)

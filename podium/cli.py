@@ -9,8 +9,6 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from tqdm.contrib.logging import logging_redirect_tqdm
-
 from competitions import COMPETITIONS
 from models import MODELS
 from podium.errors import ConfigError, PodiumError
@@ -24,8 +22,8 @@ from podium.present import (
     present_history,
 )
 from podium.presets import DEFAULT_PRESET, PRESETS, apply_preset
-from podium.runner import RUNS_ROOT, Interrupted, resume_options, run
-from podium.stopping import Terminated, handle_stops
+from podium.stopping import Interrupted, Terminated, handle_stops
+from podium.validation import RUNS_ROOT, resume_options, validate_options
 
 EPILOG = """\
 examples:
@@ -251,6 +249,13 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
         if args.explain or args.id:
             return _explain(parser, args)
         options = _resumed(parser, args) if args.resume else apply_preset(_options(args))
+        # A bad option fails here, in the first second: run() checks again, after importing
+        # pandas, the models and the rest.
+        validate_options(apply_preset(options))
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        from podium.runner import run  # deferred: slow to import
+
         with handle_stops(), logging_redirect_tqdm():
             result = run(options, started=started)
         print(present(result))

@@ -17,7 +17,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 import competitions
 import features
@@ -50,6 +49,8 @@ class Featurized:
     def shown(self, fold: np.ndarray) -> FeatureSet:
         """Every column, for reports and SHAP plots: each training row's fold-fitted columns as
         it had them as a validation row; the test rows' from the first fold."""
+        import scipy.sparse as sp
+
         extra = self.fold_features
         if extra is None:
             return self.features

@@ -6,16 +6,20 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHUNK = 1 << 20
 
 
 def fingerprint(*parts: object) -> str:
     """A short content hash of arrays, sparse matrices and JSON-able values."""
+    import scipy.sparse as sp
+
     digest = hashlib.blake2b(digest_size=16)
     for part in parts:
         if sp.issparse(part):
@@ -45,6 +49,8 @@ def file_fingerprint(paths: Iterable[Path]) -> str:
 
 def frame_fingerprint(*frames: pd.DataFrame) -> str:
     """A content hash of data frames (values, index and column names)."""
+    import pandas as pd
+
     digest = hashlib.blake2b(digest_size=16)
     for frame in frames:
         digest.update(json.dumps([str(c) for c in frame.columns]).encode())

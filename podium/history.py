@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from podium.metrics import get_metric
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def run_history(root: Path, comp: str) -> pd.DataFrame:
     """One row per finished run folder under ``root``, oldest first, with the change of its
     best entry against the best earlier run on the same data."""
+    import pandas as pd
+
     rows = []
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     for folder in folders:

@@ -16,10 +16,11 @@ from podium.featurize import CACHE
 from podium.history import run_history
 from podium.loading import DATA_ROOT
 from podium.metrics import get_metric
-from podium.runner import RUNS_ROOT, RunResult
+from podium.validation import RUNS_ROOT
 
 if TYPE_CHECKING:
     from podium.explain_one import OneExplanation
+    from podium.runner import RunResult
 
 
 def list_competitions() -> str:

@@ -39,7 +39,7 @@ from podium.options import RunOptions
 from podium.presets import apply_preset
 from podium.segment_run import run_segmentation
 from podium.shap_files import save_fold_models, write_explanations
-from podium.stopping import Terminated
+from podium.stopping import Interrupted, Terminated
 from podium.validation import PARTIAL, RUNS_ROOT, resume_options, run_area, validate_options
 
 __all__ = [
@@ -49,15 +49,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHECKPOINTS = "checkpoints"  # finished folds inside the staging folder
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM during a run; the run can be resumed with ``--resume run_id``."""
-
-    def __init__(self, run_id: str, terminated: bool = False) -> None:
-        super().__init__(run_id)
-        self.run_id = run_id
-        self.terminated = terminated
 
 
 @dataclass(frozen=True)

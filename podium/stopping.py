@@ -15,11 +15,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["Terminated", "check", "handle_stops", "requested"]
+__all__ = ["Interrupted", "Terminated", "check", "handle_stops", "requested"]
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``kill``, Docker, systemd, batch schedulers), handled like Ctrl-C."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a run; the run can be resumed with ``--resume run_id``."""
+
+    def __init__(self, run_id: str, terminated: bool = False) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+        self.terminated = terminated
 
 
 _requested: int | None = None

@@ -9,13 +9,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 from podium.atomic import write_bytes
 from podium.errors import SubmissionError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class SubmissionFormat(Protocol):
@@ -70,6 +72,8 @@ class ProbabilityCSV:
     clip: float = 0.0
 
     def build(self, ids: Sequence[str], predictions: np.ndarray) -> pd.DataFrame:
+        import pandas as pd
+
         values = np.asarray(predictions, dtype=np.float64)
         if values.ndim == 1:
             values = values[:, None]
@@ -182,6 +186,8 @@ class AssignmentsCSV:
     filename: str = "assignments.csv"
 
     def build(self, ids: Sequence[str], predictions: np.ndarray) -> pd.DataFrame:
+        import pandas as pd
+
         labels = np.asarray(predictions)
         if labels.ndim != 1 or len(labels) != len(ids):
             raise SubmissionError(
@@ -190,6 +196,8 @@ class AssignmentsCSV:
         return pd.DataFrame({self.id_column: [str(i) for i in ids], "cluster": labels})
 
     def validate(self, frame: pd.DataFrame, expected_ids: Sequence[str]) -> None:
+        import pandas as pd
+
         problems = id_problems(set(frame[self.id_column]), expected_ids)
         if frame[self.id_column].duplicated().any():
             problems.append("duplicate IDs")

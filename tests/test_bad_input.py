@@ -16,7 +16,7 @@ from competitions import clickstream as cs
 from competitions import talkingdata as td
 from competitions.files import MAX_LINE_BYTES, find_files, open_lines
 from competitions.tables import Column, read_csv
-from podium import cli
+from podium import cli, runner
 from podium.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -351,7 +351,7 @@ def test_the_generic_handler_is_for_podiums_own_bugs(tmp_path, capsys, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("an internal invariant broke")
 
-    monkeypatch.setattr(cli, "run", broken)
+    monkeypatch.setattr(runner, "run", broken)  # the CLI imports it once the options are valid
     data = write_talkingdata(tmp_path / "data")
     assert cli.main(["--comp", "talkingdata", "--data-dir", str(data), *FAST]) == 1
     assert capsys.readouterr().err.strip() == (
@@ -376,11 +376,39 @@ def test_an_input_error_is_reported_within_seconds_of_start(tmp_path):
     assert seconds < 5, f"took {seconds:.1f} s"
 
 
-def test_the_cli_imports_no_heavy_library_before_it_needs_one():
-    """``--help`` and load-time errors answer in about a second because the CLI's imports stop
-    short of scikit-learn, matplotlib, the boosters and Optuna (each is imported when used)."""
-    heavy = ("sklearn", "matplotlib", "lightgbm", "xgboost", "catboost", "optuna", "scipy.optimize",
-             "shap")  # fmt: skip
-    code = f"import sys, podium.cli; print([m for m in {heavy!r} if m in sys.modules])"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert done.stdout.strip() == "[]", done.stderr
+# What the CLI must not import before a run needs it: each takes 0.1 to several seconds.
+HEAVY = ("pandas", "polars", "scipy", "sklearn", "lightgbm", "xgboost", "catboost", "optuna",
+         "shap", "matplotlib", "torch")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["--help"], 0),
+        (["--list"], 0),
+        (["--comp", "nosuch"], 2),
+        (["--comp", "hotstar", "--data-dir", "missing"], 2),
+        (["--comp", "hotstar", "--models", "nosuch"], 2),
+    ],
+    ids=["help", "list", "unknown-comp", "missing-data-dir", "unknown-model"],
+)
+def test_the_cli_imports_no_heavy_library_before_it_needs_one(tmp_path, args, status):
+    """``--help``, ``--list`` and a bad option answer in about a second because the CLI's
+    imports stop short of pandas, scipy, scikit-learn, the boosters and the rest: the
+    competitions, features and models import them inside the functions that use them, and the
+    CLI imports the runner only once the options are valid."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ROOT / "run.py"), *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == status, done.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    heavy = sorted({name.split(".")[0] for name in imported} & set(HEAVY))
+    assert heavy == [], (
+        f"python run.py {' '.join(args)} imported {', '.join(heavy)}: import it inside the "
+        "function that uses it (python -X importtime run.py --help shows who imports it)"
+    )
