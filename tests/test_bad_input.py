@@ -361,19 +361,17 @@ def test_the_generic_handler_is_for_podiums_own_bugs(tmp_path, capsys, monkeypat
     )
 
 
-def test_an_input_error_is_reported_within_seconds_of_start(tmp_path):
-    """Imports included: a whole process fails within 5 s on a header-only training file."""
+def test_a_whole_process_fails_on_a_header_only_training_file_and_writes_nothing(tmp_path):
+    """How fast it fails is measured by ``benchmarks/startup.py``, not here."""
     data = write_talkingdata(tmp_path / "data", gender_age_train="device_id,gender,age,group\n")
-    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, str(ROOT / "run.py"), "--comp", "talkingdata", "--data-dir", str(data),
          "--out", str(tmp_path / "out"), *FAST],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    seconds = time.monotonic() - started
     assert done.returncode == 3
     assert done.stderr.strip().endswith("no rows below the header: podium needs rows to learn from")
-    assert seconds < 5, f"took {seconds:.1f} s"
+    assert not any((tmp_path / "out").rglob("submission*"))
 
 
 # What the CLI must not import before a run needs it: each takes 0.1 to several seconds.
