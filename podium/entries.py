@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from competitions.spec import CompetitionSpec, Dataset
 from features.base import FeatureSet, FoldFeatures
 from models import MODELS, Model, make_model
+from models.bag import SeedBag
 from models.base import OutOfTime, Task, deadline, is_tunable
 from models.decision import TunedDecision
 from podium.budget import Budget
@@ -358,6 +359,9 @@ class EntryRunner:
         bag_name = f"{name}-bag{self.seed_bags}"
         bag = bag_results(bag_name, runs, self.dataset.y, self.fold, self.metric)
         bag.tuned, bag.trials = True, best.trials
+        if all(run.models is not None for run in runs):  # for --explain: one bag per fold
+            per_seed = [run.models for run in runs if run.models is not None]
+            bag.models = [SeedBag.of(fitted) for fitted in zip(*per_seed, strict=True)]
         if self.explain_rows is not None:
             for run in runs[1:]:  # the best trial's own run is explained already
                 explain(run, self.features.X_train, self.fold, self.explain_rows,

@@ -6,7 +6,9 @@ The run saved the fold models of its shipped entry (or of an ensemble's base mod
 quick) and the user's row is explained as the prediction was made: a training user by the fold
 model that did not see it (its out-of-fold prediction), a test user by every fold model, their
 explanations averaged as their predictions are. An ensemble's explanation is the weighted sum of
-its base models' (see :mod:`podium.explain`).
+its base models' (see :mod:`podium.explain`); a seed bag's fold model is a
+:class:`models.bag.SeedBag`, whose explanation is the mean of its seeds'. For multiclass the
+predicted class is explained, through its raw score.
 """
 
 from __future__ import annotations
@@ -20,16 +22,20 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit, softmax
 
 from competitions import get_competition
 from competitions.spec import Dataset
+from models.bag import SeedBag
 from models.base import Model
+from models.decision import TunedDecision
 from podium import shap_plots
 from podium.atomic import write_bytes
 from podium.errors import ConfigError
 from podium.explain import Explained, to_explanation
 from podium.featurize import Featurized, featurize
 from podium.loading import load_dataset
+from podium.metrics import get_metric
 from podium.options import RunOptions
 from podium.shap_files import MODELS_FOLDER, safe_name
 from podium.shapley import explain_model
@@ -51,8 +57,14 @@ class OneExplanation:
     output: str  # what base + contributions add up to
     base: float
     total: float
+    # The probability the explanation adds up to (of the explained class, for multiclass), and
+    # why it may differ from the saved prediction ("" when it is the prediction).
+    explained_p: float
+    caveat: str
     top: tuple[tuple[str, float, float], ...]  # (feature, its value, contribution)
     waterfall: Path
+    explained_class: str | None = None  # multiclass: the class explained, the predicted one
+    n_classes: int = 2
 
 
 def explain_one(comp: str, out: Path | None, run_id: str, user_id: str) -> OneExplanation:
@@ -65,8 +77,7 @@ def explain_one(comp: str, out: Path | None, run_id: str, user_id: str) -> OneEx
     if not saved:
         raise ConfigError(
             f"--explain {run_id}: the run saved no fold models of its shipped entry {entry} to "
-            "explain with (it ran with --shap-rows 0, shipped a seed bag, or ran before podium "
-            "saved them)"
+            "explain with (it ran with --shap-rows 0, or ran before podium saved them)"
         )
     options = _options(run_dir, comp, out)
     dataset, data_key = load_dataset(spec, options)
@@ -81,12 +92,55 @@ def explain_one(comp: str, out: Path | None, run_id: str, user_id: str) -> OneEx
     fold = _folds(run_dir, dataset)
     featurized = featurize(spec, options, dataset, data_key, fold, area)
     weights = {entry: 1.0} if entry in saved else dict(summary["ensemble_weights"][entry])
-    parts = []
-    for name in saved:
-        models = pickle.loads((run_dir / MODELS_FOLDER / f"{name}.pkl").read_bytes())
-        done = _explain_row(models, featurized, fold, split, row, options.shap_seconds)
-        parts.append((float(weights.get(name, 0.0)), done))
-    return _outcome(run_dir, entry, user_id, split, dataset, featurized, fold, row, parts)
+    models = {
+        name: pickle.loads((run_dir / MODELS_FOLDER / f"{name}.pkl").read_bytes()) for name in saved
+    }
+    seconds = options.shap_seconds
+    parts = [
+        (float(weights.get(name, 0.0)), _explain_row(m, featurized, fold, split, row, seconds))
+        for name, m in models.items()
+    ]
+    how, caveat, decided = _how(split, int(fold[row]), weights, models, str(summary["metric"]))
+    one = _outcome(run_dir, entry, user_id, split, dataset, featurized, fold, row, parts, decided)
+    return dataclasses.replace(one, how=how, caveat=caveat)
+
+
+def _how(
+    split: str, k: int, weights: dict[str, float], models: dict[str, list[Model]], metric: str
+) -> tuple[str, str, bool]:
+    """Which models explain the row, in words; why the probability the explanation adds up to
+    may differ from the saved prediction ("" when it does not); whether the saved prediction
+    is scaled by tuned class weights."""
+    ensemble = len(weights) > 1
+    how = (
+        f"the fold-{k + 1} model{'s' if ensemble else ''}, which did not see this user "
+        "(out of fold)"
+        if split == "train"
+        else "the average of the fold models' explanations, as the prediction averages them"
+    )
+    approximate = []
+    if split == "test":
+        approximate.append("the prediction averages the fold models' probabilities")
+    if ensemble:
+        how += f"; the weighted sum over the ensemble's {len(models)} explained models"
+        approximate.append("the ensemble combines its models' probabilities")
+        missing = sorted(m for m, w in weights.items() if float(w) > 0 and m not in models)
+        if missing:  # a run from before podium saved seed bags' fold models
+            how += f" ({', '.join(missing)} left out: the run saved no models of it)"
+    for name, fitted in models.items():
+        if isinstance(fitted[0], SeedBag):
+            how += f"; {name}'s fold models are bags of {len(fitted[0].members)} seeds, averaged"
+            approximate.append("a seed bag averages its seeds' probabilities")
+    caveats = []
+    # For F1 the probabilities are scaled by class weights tuned after the model (the +tuned
+    # entries' TunedDecision; every ensemble of a label metric): the explanation is the model's.
+    tuned = any(isinstance(fitted[0], TunedDecision) for fitted in models.values())
+    decided = get_metric(metric).needs == "label" and (tuned or ensemble)
+    if decided:
+        caveats.append(f"before the class weights tuned for {metric}")
+    if approximate:
+        caveats.append("approximate: " + ", and ".join(dict.fromkeys(approximate)))
+    return how, "; ".join(caveats), decided
 
 
 def _summary(run_dir: Path, run_id: str, area: Path) -> dict:
@@ -149,6 +203,7 @@ def _explain_row(
 def _outcome(
     run_dir: Path, entry: str, user_id: str, split: str, dataset: Dataset,
     featurized: Featurized, fold: np.ndarray, row: int, parts: list[tuple[float, Explained]],
+    decided: bool,
 ) -> OneExplanation:  # fmt: skip
     total_weight = sum(w for w, _ in parts) or 1.0
     values = sum((w / total_weight) * e.values for w, e in parts)
@@ -158,15 +213,20 @@ def _outcome(
     X = shown.X_train if split == "train" else shown.X_test
     data = np.asarray(X[[row]].todense(), dtype=np.float32)
     multi = np.ndim(values) == 2
-    k = int(np.argmax(proba)) if multi else 1
+    k = int(np.argmax(proba)) if multi else 1  # the predicted (for F1, the submitted) class
     explained = Explained(np.array([row]), np.asarray(values)[None], np.asarray(base)[None], "", "")
     expl = to_explanation(explained, data, shown.names, dataset.classes, [user_id])
     one = expl[0, :, k] if multi else expl[0]
+    totals = np.asarray(base) + np.asarray(values).sum(axis=-1)  # (classes,) or a scalar
+    # Raw class scores give probabilities through a softmax over every class (log-probabilities
+    # of the model-agnostic explainer too); log-odds through the logistic function.
+    explained_p = float(softmax(totals)[k] if multi else expit(totals))
+    weighted = " after its tuned class weights" if decided else ""
     if multi:
-        predicted = f"class {dataset.classes[k]} (P = {proba[k]:.3f})"
+        predicted = f"class {dataset.classes[k]} (P = {proba[k]:.3f}{weighted})"
         output = f"raw score of class {dataset.classes[k]}"
     else:
-        predicted = f"P({dataset.classes[1]}) = {float(proba[0]):.3f}"
+        predicted = f"P({dataset.classes[1]}) = {float(proba[0]):.3f}{weighted}"
         output = "log-odds"
     caption = f"{entry}, {split} ID {user_id}: {predicted}"
     path = run_dir / f"waterfall_{safe_name(entry)}_id-{safe_name(user_id)}.png"
@@ -174,17 +234,11 @@ def _outcome(
     contributions = np.asarray(one.values)
     order = np.argsort(-np.abs(contributions), kind="stable")[:TOP]
     top = tuple((shown.names[j], float(data[0, j]), float(contributions[j])) for j in order)
-    how = (
-        f"the fold-{int(fold[row]) + 1} model, which did not see this user (out of fold)"
-        if split == "train"
-        else "the average of the fold models' explanations, as the prediction averages them"
-    )
-    if len(parts) > 1:
-        how += f"; the weighted sum over the ensemble's {len(parts)} models (approximate)"
     base_value = float(np.asarray(one.base_values))
     return OneExplanation(
-        run_dir, entry, user_id, split, how, predicted, output, base_value,
-        base_value + float(contributions.sum()), top, path,
+        run_dir, entry, user_id, split, "", predicted, output, base_value,
+        base_value + float(contributions.sum()), explained_p, "", top, path,
+        explained_class=dataset.classes[k] if multi else None, n_classes=len(dataset.classes),
     )  # fmt: skip
 
 

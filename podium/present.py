@@ -106,11 +106,24 @@ def present(result: RunResult) -> str:
 
 def present_explanation(one: OneExplanation) -> str:
     """One user's prediction and its largest contributions, in words."""
+    caveat = f" ({one.caveat})" if one.caveat else ""
+    if one.explained_class is None:
+        moves = (
+            f"The features move the {one.output} from the base value {one.base:+.3f} (the "
+            f"average user) to {one.total:+.3f}, a probability of {one.explained_p:.3f}{caveat}."
+        )
+    else:
+        label = one.explained_class
+        moves = (
+            f"Explained: class {label}, the predicted class. The features move its raw score "
+            f"from the base value {one.base:+.3f} (the average user) to {one.total:+.3f}; the "
+            f"softmax over the {one.n_classes} classes' raw scores gives P({label}) = "
+            f"{one.explained_p:.3f}{caveat}."
+        )
     lines = [
         f"{one.split.capitalize()} user {one.user_id}: {one.entry} predicts {one.predicted}.",
         f"Explained by {one.how}.",
-        f"The features move the {one.output} from the base value {one.base:+.3f} "
-        f"(the average user) to {one.total:+.3f}. Largest contributions:",
+        f"{moves} Largest contributions:",
     ]
     for feature, value, contribution in one.top:
         verb = "raises" if contribution > 0 else "lowers"

@@ -12,6 +12,7 @@ import shap
 from scipy.special import expit, softmax
 
 from models import make_model
+from models.bag import SeedBag
 from models.base import Model
 from podium import explain as podium_explain
 from podium.cv import CVResult, cross_validate, explain
@@ -159,3 +160,24 @@ def test_the_level2_explanation_says_which_model_drove_a_blend():
     assert names == ["a", "b"] and done.values.shape == (4, 2)
     assert np.allclose(done.base + done.values.sum(axis=1), blend.oof)
     assert np.allclose(done.values[:, 0], 0.75 * (oof_a - oof_a.mean()))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_seed_bag_predicts_and_explains_the_mean_of_its_seeds(n_classes):
+    X, y = problem(n_classes)
+    task = "binary" if n_classes == 2 else "multiclass"
+    seeds = [
+        make_model("lgbm", task=task, n_classes=n_classes, seed=s, **QUICK["lgbm"]).fit(X, y)
+        for s in (1, 2)
+    ]
+    assert not np.allclose(seeds[0].predict_proba(X), seeds[1].predict_proba(X))  # they differ
+    bag = SeedBag.of(seeds)
+    assert np.allclose(bag.predict_proba(X), np.mean([m.predict_proba(X) for m in seeds], axis=0))
+    done = explain_model(bag, X[:20], X, time.monotonic() + 30)
+    assert done is not None and done.method == "tree"
+    own = [m.explain(X[:20]) for m in seeds]
+    assert np.allclose(done.values, np.mean([v for v, _ in own], axis=0), atol=1e-6)
+    raw = done.base + done.values.sum(axis=-1)  # the mean of the seeds' raw outputs
+    mean_raw = np.mean([b + v.sum(axis=-1) for v, b in own], axis=0)
+    assert np.allclose(raw, mean_raw, atol=1e-5)
+    assert np.allclose(probabilities(raw, "tree"), bag.predict_proba(X[:20]), atol=0.02)
