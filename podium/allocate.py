@@ -8,8 +8,8 @@ al., "FLAML: A Fast and Lightweight AutoML Library", MLSys 2021):
 1. **Cheap defaults first.** Every model runs its default trial before any model runs a second
    one, cheapest first (the order given), each within an even share of the time left (one
    share more is kept for tuning), so every model has a scored entry early even under a small
-   budget. A default cut short by its share
-   keeps its finished folds and continues once more, within an even share of what is left.
+   budget. A default cut short by its share keeps its finished folds and continues once more,
+   within half of what is left (a model without its defaults has no entry at all).
    Then every model runs one tuned trial, a first measure of what tuning buys, the slowest
    first (the ECI choice below visits the cheap ones anyway), while the trial's first round of
    folds takes at most half the time left (and it is stopped there): under a budget a tuned
@@ -156,9 +156,10 @@ class Allocator:
             # model cannot take every second the others would tune with.
             if arm.best is None and self._can_run(arm) and not self._past(self.end):
                 self._trial(arm, self._share_end(len(self.arms) - i + 1), "defaults")
-        for arm in self.arms:  # a default cut short continues from its saved folds, once
+        for arm in self.arms:  # a default cut short continues from its saved folds, once,
+            # within half of what is left: without it the model has no entry at all.
             if arm.best is None and arm.trials and self._can_run(arm) and not self._past(self.end):
-                self._trial(arm, self._share_end(len(self.arms)), "defaults")
+                self._trial(arm, self._share_end(2), "defaults")
         if self.end is not None:
             # One tuned trial each, where affordable: a first measure of what tuning buys. The
             # slowest first: the cheap ones fit in what is left, and the ECI choice visits them.

@@ -171,6 +171,36 @@ def test_the_reserve_after_tuning_is_kept_back():
     assert clock.now <= 100.0 - 5 * 2.0
 
 
+class ResumableStudy(FakeStudy):
+    """A model whose cut trial keeps its progress (its finished folds) for the next one."""
+
+    done = 0.0
+
+    def step(self, until: float | None) -> None:
+        left = self.cost - self.done
+        if until is not None and self.clock.now + left > until:
+            self.done += until - self.clock.now
+            self.clock.now = until
+            return
+        self.clock.now += left
+        self.done = 0.0
+        self.scores.append(next(self.values))
+
+
+def test_a_cut_default_continues_from_its_folds_within_half_of_what_is_left():
+    clock = Clock()
+    studies = [
+        FakeStudy("cheap", 1.0, improving(0.70, 0.001), clock),
+        FakeStudy("mid", 2.0, improving(0.72, 0.001), clock),
+        ResumableStudy("slow", 80.0, improving(0.80, 0.001), clock),
+    ]
+    _, steps = allocate(studies, clock, end=120.0)
+    # Cut at its share (58.5 s of 80) at 61.5 s; the 21.5 s it still needs fit in half of the
+    # 58.5 s left, though not in a third.
+    assert [s.model for s in steps[:4]] == ["cheap", "mid", "slow", "slow"]
+    assert studies[2].scores and steps[3].reason == "defaults"
+
+
 def test_a_default_that_overruns_its_share_leaves_the_model_out_not_the_others():
     clock = Clock()
     studies = [
