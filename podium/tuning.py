@@ -38,10 +38,8 @@ from features.base import FoldFeatures
 from models.base import Matrix, Model, OutOfTime, deadline
 from podium.atomic import write_bytes
 from podium.cv import CVResult, FoldCheckpoint, cross_validate
-from podium.errors import ConfigError
 from podium.hashing import fingerprint
 from podium.metrics import Metric
-from podium.options import masked
 
 log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -57,24 +55,6 @@ Space = Callable[[optuna.trial.BaseTrial], dict[str, Any] | None]
 
 def default_storage_url(area: Path) -> str:
     return f"sqlite:///{(area / 'tuning' / STUDIES_FILE).resolve()}"
-
-
-def open_storage(url: str) -> optuna.storages.RDBStorage:
-    """An Optuna RDB storage; a malformed URL or an unreachable database is a ConfigError.
-
-    Opening only connects (and creates Optuna's tables in a new database): no study is
-    touched, so a failed open leaves an existing study as it was.
-    """
-    if "://" not in url:
-        raise ConfigError(
-            f"--storage {masked(url)!r} is not a database URL; expected e.g. "
-            "sqlite:///path/studies.db or postgresql://user:password@host/db"
-        )
-    try:
-        return optuna.storages.RDBStorage(url)
-    except Exception as error:  # SQLAlchemy's errors: bad URL, missing driver, no database
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ConfigError(f"--storage {masked(url)!r} cannot be opened: {reason}") from None
 
 
 class TrialSeededTPE(optuna.samplers.TPESampler):
