@@ -157,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--storage", metavar="URL",
         help="Optuna storage URL for the studies, e.g. sqlite:///studies.db or "
-        "postgresql://user:password@host/db (default: SQLite in runs/<comp>/tuning/)",
+        "postgresql+psycopg://user:password@host/db (pip install -e '.[postgres]'); workers "
+        "given the same URL share the studies (default: SQLite in runs/<comp>/tuning/)",
     )  # fmt: skip
     parser.add_argument(
         "--resume", metavar="RUN_ID",

@@ -279,10 +279,14 @@ class EntryRunner:
             storage=self.storage,
             study_name=study,
             cache=self.tuning_area / study,
-            worker=f"{socket.gethostname()}/{self.run_id}",
+            # The run folder names the worker: workers on one machine may start in the same
+            # second (the same run ID) with different --out folders; --resume keeps both.
+            worker=f"{socket.gethostname()}:{self.tuning_area.parent.resolve() / self.run_id}",
             seed=self.options.seed,
             fold_features=self.fold_features,
             racing=self.options.time_budget is not None,
+            n_trials=self.options.trials,
+            wait_for_others=self.budget.end() is None,
         )
 
     def _tuned_entries(self, tuner: ModelTuner, seconds: float) -> list[CVResult]:

@@ -297,12 +297,12 @@ def _segmentation_run(
 
 
 def _open_storage(options: RunOptions, area: Path) -> Any:
-    from podium import tuning  # optuna is imported only when tuning
+    from podium import storage, tuning  # optuna is imported only when tuning
 
     if options.storage is not None:
-        return tuning.open_storage(options.storage)
+        return storage.open_storage(options.storage)
     (area / "tuning").mkdir(parents=True, exist_ok=True)
-    return tuning.open_storage(tuning.default_storage_url(area))
+    return storage.open_storage(tuning.default_storage_url(area))
 
 
 def _resolved_options(options: RunOptions, spec: CompetitionSpec, models: tuple[str, ...]) -> dict:

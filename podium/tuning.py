@@ -21,9 +21,13 @@ than the default.
 
 Trials of this process carry a ``worker`` attribute. When an interrupted run is resumed, its
 own trials left running are marked failed and their parameters enqueued again; their finished
-folds are read back from checkpoints, so no finished fold is refitted. The predictions (and
-fold models, for SHAP) of the default and the best trial are cached next to the study, so a
-later run or a resumed one does not refit them.
+folds are read back from checkpoints, so no finished fold is refitted. A running trial records
+a heartbeat (:mod:`podium.storage`), so any worker that finds a trial whose worker stopped
+beating fails it and enqueues its parameters the same way; :mod:`podium.sharing` keeps a study
+shared by several workers to its ``--trials`` target.
+
+The predictions (and fold models, for SHAP) of the default and the best trial are cached next
+to the study, so a later run or a resumed one does not refit them.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from __future__ import annotations
 import logging
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,16 +48,16 @@ from features.base import FoldFeatures
 from models.base import Matrix, Model, OutOfTime, deadline
 from podium.atomic import write_bytes
 from podium.cv import CVResult, FoldCheckpoint, cross_validate
-from podium.errors import ConfigError
 from podium.hashing import fingerprint
 from podium.metrics import Metric
-from podium.options import masked
+from podium.sharing import ALIVE, FINISHED, full, needs_trial, requeue, unneeded
+from podium.sharing import trials as _trials
+from podium.storage import ask, heartbeat, on_stale_trial
 
 log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 STUDIES_FILE = "studies.db"
-FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 # Random trials before TPE starts modelling, and trials before the pruner may prune.
 STARTUP_TRIALS = 5
 PRUNER_STARTUP_TRIALS = 2
@@ -66,24 +70,6 @@ Space = Callable[[optuna.trial.BaseTrial], dict[str, Any] | None]
 
 def default_storage_url(area: Path) -> str:
     return f"sqlite:///{(area / 'tuning' / STUDIES_FILE).resolve()}"
-
-
-def open_storage(url: str) -> optuna.storages.RDBStorage:
-    """An Optuna RDB storage; a malformed URL or an unreachable database is a ConfigError.
-
-    Opening only connects (and creates Optuna's tables in a new database): no study is
-    touched, so a failed open leaves an existing study as it was.
-    """
-    if "://" not in url:
-        raise ConfigError(
-            f"--storage {masked(url)!r} is not a database URL; expected e.g. "
-            "sqlite:///path/studies.db or postgresql://user:password@host/db"
-        )
-    try:
-        return optuna.storages.RDBStorage(url)
-    except Exception as error:  # SQLAlchemy's errors: bad URL, missing driver, no database
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ConfigError(f"--storage {masked(url)!r} cannot be opened: {reason}") from None
 
 
 class TrialSeededTPE(optuna.samplers.TPESampler):
@@ -168,6 +154,9 @@ class ModelTuner:
     on_fold: Callable[[int, int], None] | None = None  # (trial number, fold) after each fold
     fold_features: FoldFeatures | None = None
     racing: bool = False  # under a time budget: the percentile pruner (see the module doc)
+    n_trials: int | None = None  # --trials: the study's target, across all its workers
+    # Whether to wait for trials running in other workers (a run without a time budget).
+    wait_for_others: bool = False
     # Set by open(): the study, and this run's finished and stopped trials and seconds.
     study: optuna.Study = field(init=False)
     new: int = field(init=False, default=0)
@@ -184,6 +173,7 @@ class ModelTuner:
             pruner=self._pruner(),
             load_if_exists=True,
         )
+        on_stale_trial(self.storage, self.study_name, self._requeue)
         self._recover(self.study)
         self._enqueue_defaults(self.study)
         self.new = self.stopped = 0
@@ -201,7 +191,9 @@ class ModelTuner:
         return len(_trials(self.study, FINISHED))
 
     def wants_trial(self, n_trials: int | None) -> bool:
-        return n_trials is None or self.finished() < n_trials
+        """Whether the study needs a trial from this worker (:func:`podium.sharing.needs_trial`;
+        with ``wait_for_others`` it waits for trials running elsewhere)."""
+        return needs_trial(self.study, n_trials, self.wait_for_others, self.name)
 
     def best_value(self) -> float | None:
         best = _best_trial(_trials(self.study, FINISHED), self.metric)
@@ -215,30 +207,33 @@ class ModelTuner:
         finally:
             self.seconds += time.monotonic() - started
         self.new += frozen.state in FINISHED
-        self.stopped += frozen.state == TrialState.FAIL
+        self.stopped += "stopped" in frozen.user_attrs  # by the time budget
         return frozen
 
     def outcome(self, n_trials: int | None, until: float | None) -> TuningOutcome:
         return self._outcome(self.study, n_trials, until, self.new, self.stopped, self.seconds)
 
     def _recover(self, study: optuna.Study) -> None:
-        """Trials of this worker left running by a killed process: failed and enqueued again."""
+        """Trials of this worker left running by a killed process: failed and enqueued again
+        (another worker's trial is reclaimed only once its heartbeat stops: see wants_trial)."""
         for trial in _trials(study, (TrialState.RUNNING,)):
             if trial.user_attrs.get("worker") != self.worker:
                 continue  # another process's trial, perhaps alive on another machine
-            self.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-            attrs = {
-                "resumed_from": trial.number,
-                "default": trial.user_attrs.get("default"),
-                "worker": self.worker,
-            }
-            study.enqueue_trial(trial.params, user_attrs=attrs)
-            log.info("%s: trial %d was interrupted; running it again", self.name, trial.number)
+            try:
+                self.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue  # failed a moment ago by a worker that found it stale, and requeued
+            self._requeue(trial)
+
+    def _requeue(self, trial: FrozenTrial) -> None:
+        """A cut trial's parameters enqueued again (its finished folds are checkpointed)."""
+        requeue(self.study, trial, self.n_trials, self.worker, self.name)
 
     def _enqueue_defaults(self, study: optuna.Study) -> None:
-        alive = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)
-        if any(t.user_attrs.get("default") for t in _trials(study, alive)):
+        if any(t.user_attrs.get("default") for t in _trials(study, ALIVE)):
             return
+        if full(study, self.n_trials):
+            return  # its defaults were cut short, and not queued again: the study was full
         params = _suggested(self.space, self.defaults)
         study.enqueue_trial(params, user_attrs={"default": True, "worker": self.worker})
 
@@ -247,8 +242,27 @@ class ModelTuner:
             # Created already tagged with this worker: a process killed between ``ask`` and a
             # separate tag would leave a RUNNING trial that no worker recognises as its own.
             study.enqueue_trial({}, user_attrs={"worker": self.worker})
-        trial = study.ask()
+        trial = ask(study)
         trial.set_user_attr("worker", self.worker)
+        reason = unneeded(study, trial, self.n_trials)
+        if reason:  # given back unrun, before it samples anything
+            trial.set_user_attr("skipped", reason)
+            log.info("%s: trial %d not run: %s", self.name, trial.number, reason)
+            return study.tell(trial, state=TrialState.FAIL)
+        with heartbeat(self.storage, trial._trial_id):
+            try:
+                return self._run_asked(study, trial, until)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                # Failed by a worker that saw no heartbeat for GRACE_SECONDS (this process was
+                # suspended or starved), which queued it again: this run's result is dropped.
+                log.warning(
+                    "%s: trial %d was taken over by another worker", self.name, trial.number
+                )
+                return self.storage.get_trial(trial._trial_id)
+
+    def _run_asked(
+        self, study: optuna.Study, trial: optuna.Trial, until: float | None
+    ) -> FrozenTrial:
         params = self.space(trial) or {}
         checkpoint = FoldCheckpoint(self.cache / "running" / fingerprint(params)[:16])
         running: list[float] = []
@@ -271,6 +285,8 @@ class ModelTuner:
             state, value = TrialState.FAIL, None
         except KeyboardInterrupt:
             raise  # the trial stays running with its folds saved: --resume picks it up
+        except optuna.exceptions.UpdateFinishedTrialError:
+            raise  # taken over by another worker: see _run_trial
         except BaseException:
             study.tell(trial, state=TrialState.FAIL)
             checkpoint.clear()
@@ -278,10 +294,16 @@ class ModelTuner:
         else:
             state, value = TrialState.COMPLETE, result.cv_mean
             trial.set_user_attr("fit_seconds", round(result.fit_seconds, 3))
-        frozen = study.tell(trial, value, state=state)
+        frozen = study.tell(trial, value, state=state, skip_if_finished=True)
+        if frozen.state != state:
+            raise optuna.exceptions.UpdateFinishedTrialError  # taken over: see _run_trial
         if state == TrialState.COMPLETE:
             self._keep(study, frozen, result)
-        if state == TrialState.FAIL and frozen.user_attrs.get("default"):
+        if (
+            state == TrialState.FAIL
+            and frozen.user_attrs.get("default")
+            and not full(study, self.n_trials)
+        ):
             # The defaults cut short by their share of the budget: queued again with their
             # finished folds kept, so time left over later continues them.
             study.enqueue_trial(frozen.params, user_attrs={"default": True, "worker": self.worker})
@@ -377,10 +399,6 @@ class ModelTuner:
             seconds=seconds,
             values=[float(t.value) for t in complete if t.value is not None],
         )
-
-
-def _trials(study: optuna.Study, states: Iterable[TrialState]) -> list[FrozenTrial]:
-    return sorted(study.get_trials(deepcopy=False, states=tuple(states)), key=lambda t: t.number)
 
 
 def _best_trial(trials: list[FrozenTrial], metric: Metric) -> FrozenTrial | None:
