@@ -70,6 +70,11 @@ class Model(ABC):
     description: ClassVar[str]
     # Default parameters; ``params`` given to the constructor override them.
     DEFAULTS: ClassVar[dict[str, Any]] = {}
+    # Configurations tried right after the defaults when tuning under a time budget, before
+    # the sampler's own: cheaper than or as cheap as the defaults (a higher learning rate,
+    # smaller trees), so a short budget's first tuned trial is a real alternative rather than
+    # a random point that may cost many times the defaults (AutoGluon ships such portfolios).
+    PORTFOLIO: ClassVar[tuple[dict[str, Any], ...]] = ()
     # Whether the seed changes the fit enough for seed bagging to pay (row or column sampling).
     seed_sensitive: ClassVar[bool] = False
 

@@ -71,6 +71,16 @@ class CatBoostModel(Model):
         "early_stopping_rounds": 50,
         "early_stopping_fraction": 0.1,
     }
+    PORTFOLIO: ClassVar[tuple[dict[str, Any], ...]] = (
+        {
+            "learning_rate": 0.15,
+            "depth": 5,
+            "l2_leaf_reg": 5.0,
+            "random_strength": 1.0,
+            "rsm": 0.3,
+            "border_count": 32,
+        },
+    )
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
         setup = booster_fit(self, y, "iterations")

@@ -91,6 +91,17 @@ class LightGBMModel(Model):
         "early_stopping_fraction": 0.1,
     }
 
+    PORTFOLIO: ClassVar[tuple[dict[str, Any], ...]] = (
+        {
+            "learning_rate": 0.1,
+            "num_leaves": 15,
+            "min_data_in_leaf": 20,
+            "feature_fraction": 0.8,
+            "bagging_fraction": 0.9,
+            "lambda_l2": 5.0,
+        },
+    )
+
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
         setup = booster_fit(self, y, "num_boost_round")
         params, rounds = setup.params, setup.rounds

@@ -68,6 +68,16 @@ class XGBoostModel(Model):
         "early_stopping_rounds": 100,
         "early_stopping_fraction": 0.1,
     }
+    PORTFOLIO: ClassVar[tuple[dict[str, Any], ...]] = (
+        {
+            "learning_rate": 0.1,
+            "max_depth": 4,
+            "min_child_weight": 3.0,
+            "subsample": 0.9,
+            "colsample_bytree": 0.8,
+            "reg_lambda": 5.0,
+        },
+    )
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
         setup = booster_fit(self, y, "num_boost_round")

@@ -271,6 +271,7 @@ class EntryRunner:
             make=partial(self._maker, name),
             space=cls.search_space,
             defaults={**cls.DEFAULTS, **fixed},
+            portfolio=tuple({**cls.DEFAULTS, **p, **fixed} for p in cls.PORTFOLIO),
             X=self.features.X_train,
             y=self.dataset.y,
             X_test=self.features.X_test,

@@ -154,6 +154,8 @@ class ModelTuner:
     on_fold: Callable[[int, int], None] | None = None  # (trial number, fold) after each fold
     fold_features: FoldFeatures | None = None
     racing: bool = False  # under a time budget: the percentile pruner (see the module doc)
+    # Under a time budget, configurations tried right after the defaults (Model.PORTFOLIO).
+    portfolio: tuple[dict[str, Any], ...] = ()
     n_trials: int | None = None  # --trials: the study's target, across all its workers
     # Whether to wait for trials running in other workers (a run without a time budget).
     wait_for_others: bool = False
@@ -236,6 +238,10 @@ class ModelTuner:
             return  # its defaults were cut short, and not queued again: the study was full
         params = _suggested(self.space, self.defaults)
         study.enqueue_trial(params, user_attrs={"default": True, "worker": self.worker})
+        if self.racing and self.n_trials is None:  # a trial target keeps to the sampler alone
+            for i, config in enumerate(self.portfolio):
+                attrs = {"portfolio": i, "worker": self.worker}
+                study.enqueue_trial(_suggested(self.space, config), user_attrs=attrs)
 
     def _run_trial(self, study: optuna.Study, until: float | None) -> FrozenTrial:
         if not _trials(study, (TrialState.WAITING,)):

@@ -241,3 +241,32 @@ def test_under_a_budget_a_trial_behind_the_defaults_at_its_first_fold_stops(dire
     assert pruned(racing=True, first_fold=0.79)  # behind the only finished trial: stops
     assert not pruned(racing=True, first_fold=0.81)  # ahead: runs on
     assert not pruned(racing=False, first_fold=0.79)  # the median pruner waits for 2 trials
+
+
+@pytest.mark.parametrize(
+    ("racing", "n_trials", "queued"),
+    [(True, None, [0.5, 0.1]), (True, 5, [0.5]), (False, None, [0.5])],
+)
+def test_under_a_budget_the_portfolio_is_queued_right_after_the_defaults(
+    tmp_path, racing, n_trials, queued
+):
+    import optuna
+
+    from podium.metrics import get_metric
+    from podium.storage import open_storage
+    from podium.tuning import ModelTuner
+
+    tuner = ModelTuner(
+        name="m", make=lambda **params: None, space=lambda t: {"x": t.suggest_float("x", 0, 1)},
+        defaults={"x": 0.5, "fixed": 1}, X=None, y=None, X_test=None, fold=None,  # type: ignore[arg-type]
+        metric=get_metric("roc_auc"), storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"),
+        study_name="s", cache=tmp_path, worker="here", seed=0, n_trials=n_trials,
+        racing=racing, portfolio=({"x": 0.1, "fixed": 1},),
+    )  # fmt: skip
+    tuner.open()
+    waiting = tuner.study.get_trials(states=(optuna.trial.TrialState.WAITING,))
+    assert [
+        t.system_attrs["fixed_params"]["x"] for t in waiting
+    ] == queued  # a trial target keeps to the sampler
+    tuner.open()  # joining the study again queues nothing twice
+    assert len(tuner.study.get_trials(states=(optuna.trial.TrialState.WAITING,))) == len(queued)
