@@ -9,7 +9,7 @@ import sys  # noqa: E402
 
 from podium.cpus import set_passive_waiting  # noqa: E402
 
-set_passive_waiting()  # before any OpenMP runtime loads (LightGBM, XGBoost)
+set_passive_waiting()  # before any OpenMP or BLAS runtime loads (numpy, LightGBM, XGBoost)
 
 from podium.cli import main  # noqa: E402
 

@@ -94,3 +94,26 @@ def test_fit_threads_are_one_on_small_data_and_the_workers_share_inside_one():
     assert cpus.fit_threads(100) == 1
     with cpus.jobs_limit(3):
         assert cpus.fit_threads(cpus.SMALL_DATA) == 3
+
+
+def test_run_py_keeps_openmp_passive_and_numpys_blas_to_one_thread_unless_told_otherwise():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    probe = (
+        "import os, run, numpy, threadpoolctl; "
+        "blas = {i['num_threads'] for i in threadpoolctl.threadpool_info() "
+        "if i['user_api'] == 'blas'}; print(os.environ['OMP_WAIT_POLICY'], sorted(blas))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_NUM_THREADS", "WAIT_POLICY"))}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, env=clean, capture_output=True, text=True
+    )
+    assert done.stdout.split() == ["PASSIVE", "[1]"], done.stderr
+    told = dict(clean, OPENBLAS_NUM_THREADS="2", OMP_WAIT_POLICY="ACTIVE")
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, env=told, capture_output=True, text=True
+    )
+    assert done.stdout.split()[0] == "ACTIVE" and done.stdout.split()[1] != "[1]", done.stdout
