@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from features.base import FoldFeatures
 from models.base import Matrix, Model, current_deadline, deadline
-from podium import cpus, stopping
+from podium import cpus, faults, stopping
 from podium.atomic import write_bytes
 from podium.folds import iter_folds
 from podium.metrics import Metric
@@ -108,6 +108,7 @@ def cross_validate(
                 done = next(fitted)
                 if checkpoint is not None:
                     checkpoint.save(k, done)
+                    faults.point("fold")
             if oof is None:
                 oof = np.zeros((len(y), *done.valid_pred.shape[1:]))
                 test_sum = np.zeros_like(done.test_pred)

@@ -25,6 +25,7 @@ from features.base import FeatureSet, FoldFeatures
 from features.clusters import METHODS, cluster_features
 from features.store import CacheKey, FeatureStore
 from features.target_encoding import target_encodings
+from podium import faults
 from podium.errors import ConfigError
 from podium.hashing import file_fingerprint, fingerprint
 from podium.options import RunOptions
@@ -164,6 +165,7 @@ def featurize(
         CacheKey(spec.name, "features", inputs), lambda: spec.build_features(dataset), FeatureSet
     )
     _log_built("Features", shared.n_features, hit, time.perf_counter() - started)
+    faults.point("features")
     parts: list[FoldFeatures] = []
     folds_key = fingerprint(fold, dataset.y)
     methods, k = cluster_plan(spec, options)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from competitions.spec import CompetitionSpec, Dataset
 from ensembles import build_ensembles
-from podium import __version__, cpus, stopping
+from podium import __version__, cpus, faults, stopping
 from podium.artifacts import write_predictions, write_report, write_schedule
 from podium.atomic import write_text
 from podium.budget import Budget
@@ -156,6 +156,7 @@ def run(
                 ensemble.params["weights"],
             )  # fmt: skip
         results += ensembles
+        faults.point("ensembles")
         for ensemble in ensembles:
             ensemble.subset_scores = {
                 name: metric.score(dataset.y[mask], ensemble.oof[mask])
@@ -183,6 +184,7 @@ def run(
         submission = spec.submission.write(
             stage / spec.submission.filename, dataset.test_ids, best.test
         )
+        faults.point("write")
         write_predictions(stage, dataset, fold, results)
         shown = featurized.shown(fold)  # every column, fold-fitted ones included
         figures = write_explanations(stage, results, shown, dataset, list(leaderboard["model"]))

@@ -20,7 +20,8 @@ trial is the model's default parameters, so the tuned entry is never chosen over
 than the default.
 
 Trials of this process carry a ``worker`` attribute. When an interrupted run is resumed, its
-own trials left running are marked failed and their parameters enqueued again; their finished
+own trials left running go back to the queue as themselves (same number, parameters and
+sampler seed), so the resumed run samples what an uninterrupted one would have; their finished
 folds are read back from checkpoints, so no finished fold is refitted. A running trial records
 a heartbeat (:mod:`podium.storage`), so any worker that finds a trial whose worker stopped
 beating fails it and enqueues its parameters the same way; :mod:`podium.sharing` keeps a study
@@ -216,16 +217,18 @@ class ModelTuner:
         return self._outcome(self.study, n_trials, until, self.new, self.stopped, self.seconds)
 
     def _recover(self, study: optuna.Study) -> None:
-        """Trials of this worker left running by a killed process: failed and enqueued again
+        """Trials of this worker left running by a killed process go back to the queue as
+        themselves: the same number, parameters and sampler seed, and the next trial asked is
+        the earliest of them, so a resumed run runs the trials an uninterrupted one would have
         (another worker's trial is reclaimed only once its heartbeat stops: see wants_trial)."""
         for trial in _trials(study, (TrialState.RUNNING,)):
             if trial.user_attrs.get("worker") != self.worker:
                 continue  # another process's trial, perhaps alive on another machine
             try:
-                self.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+                self.storage.set_trial_state_values(trial._trial_id, TrialState.WAITING)
             except optuna.exceptions.UpdateFinishedTrialError:
                 continue  # failed a moment ago by a worker that found it stale, and requeued
-            self._requeue(trial)
+            log.info("%s: trial %d was interrupted; running it again", self.name, trial.number)
 
     def _requeue(self, trial: FrozenTrial) -> None:
         """A cut trial's parameters enqueued again (its finished folds are checkpointed)."""
