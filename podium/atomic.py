@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from podium.errors import FULL_ERRNOS, DiskFull
+
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: object) -> Iterator[IO]:
@@ -28,9 +30,11 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: object)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(error, OSError) and error.errno in FULL_ERRNOS:
+            raise DiskFull(str(target.parent)) from error
         raise
 
 

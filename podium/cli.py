@@ -11,7 +11,7 @@ from pathlib import Path
 
 from competitions import COMPETITIONS
 from models import MODELS
-from podium.errors import ConfigError, PodiumError
+from podium.errors import ConfigError, DiskFull, PodiumError, disk_full
 from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
 from podium.present import (
@@ -281,6 +281,10 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     except Exception as error:  # input problems are PodiumErrors: anything else is a bug
         if args.debug:
             traceback.print_exc()
+        if disk_full(error):  # raised by a library (pandas, the database) rather than podium
+            full = DiskFull(_full_where(error, args))
+            print(f"error: {full}", file=sys.stderr)
+            return full.exit_code
         print(
             f"podium failed: {type(error).__name__}: {error}. This is a bug in podium, please "
             "report it with the output of the same command run with --debug. Nothing was "
@@ -288,6 +292,17 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             file=sys.stderr,
         )
         return 1
+
+
+def _full_where(error: BaseException, args: argparse.Namespace) -> str:
+    """The place a full disk was found: the file the error names, else the run area."""
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, OSError) and current.filename:
+            return str(current.filename)
+        current = current.__cause__ or current.__context__
+    area = args.out or RUNS_ROOT / (args.comp or "")
+    return f"the disk of {area} (the run folder and the tuning database)"
 
 
 def _explain(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -23,3 +23,36 @@ class SubmissionError(PodiumError):
     """A submission that does not match the competition's format; nothing is written."""
 
     exit_code = 4
+
+
+class DiskFull(PodiumError):
+    """A write that found no space left (ENOSPC, or a disk quota): nothing half-written is kept."""
+
+    exit_code = 5
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"no space left on {where}. Nothing of this run was kept (its partial files and "
+            "checkpoints are removed): free some space there, or give --out a folder on another "
+            "disk, and run the command again"
+        )
+        self.where = where
+
+
+FULL_ERRNOS = (28, 122)  # ENOSPC, EDQUOT
+FULL_MESSAGES = ("no space left on device", "database or disk is full", "disk quota exceeded")
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether ``error``, or an error that caused it, is a full disk (an OSError from a write, or
+    a database driver's message such as SQLite's "database or disk is full")."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in FULL_ERRNOS:
+            return True
+        if any(message in str(current).lower() for message in FULL_MESSAGES):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -303,11 +303,17 @@ class ModelTuner:
         else:
             state, value = TrialState.COMPLETE, result.cv_mean
             trial.set_user_attr("fit_seconds", round(result.fit_seconds, 3))
+            try:  # saved before the trial is told complete: never complete without its result
+                kept = self._keep(study, trial, result)
+            except BaseException:
+                study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+                checkpoint.clear()
+                raise
         frozen = study.tell(trial, value, state=state, skip_if_finished=True)
         if frozen.state != state:
             raise optuna.exceptions.UpdateFinishedTrialError  # taken over: see _run_trial
-        if state == TrialState.COMPLETE:
-            self._keep(study, frozen, result)
+        if state == TrialState.COMPLETE and kept:
+            self._drop_superseded(study)
         if (
             state == TrialState.FAIL
             and frozen.user_attrs.get("default")
@@ -340,15 +346,25 @@ class ModelTuner:
     def _result_path(self, number: int) -> Path:
         return self.cache / "results" / f"trial-{number}.pkl"
 
-    def _keep(self, study: optuna.Study, trial: FrozenTrial, result: CVResult) -> None:
+    def _keep(self, study: optuna.Study, trial: optuna.Trial, result: CVResult) -> bool:
+        """Save the result of a trial about to be told complete if it is the defaults or the
+        new best (on a tie the earlier trial stays best); whether it was saved."""
         best = _best_trial(_trials(study, FINISHED), self.metric)
         is_default = bool(trial.user_attrs.get("default"))
-        if not is_default and (best is None or best.number != trial.number):
-            return
+        better = best is None or self.metric.sort_key(result.cv_mean) < self.metric.sort_key(
+            float(best.value or 0.0)
+        )
+        if not (is_default or better):
+            return False
         write_bytes(self._result_path(trial.number), pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
-        for path in (self.cache / "results").glob("trial-*.pkl"):  # superseded bests
+        return True
+
+    def _drop_superseded(self, study: optuna.Study) -> None:
+        """Remove the saved results of trials that are neither the best nor the defaults."""
+        best = _best_trial(_trials(study, FINISHED), self.metric)
+        for path in (self.cache / "results").glob("trial-*.pkl"):
             number = int(path.stem.removeprefix("trial-"))
-            if number != trial.number and not _is_default(study, number):
+            if number != getattr(best, "number", None) and not _is_default(study, number):
                 path.unlink(missing_ok=True)
 
     def _result(self, trial: FrozenTrial, until: float | None) -> CVResult | None:
