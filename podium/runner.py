@@ -98,10 +98,12 @@ def run(
         )  # fmt: skip
         if options.run_id is not None:
             log.info("Resuming run %s", run_id)
+        loading = time.monotonic()
         if dataset is None:
             dataset, data_key = load_dataset(spec, options)
         else:
             data_key = dataset_fingerprint(dataset)
+        load_seconds = time.monotonic() - loading
         log.info("Data: %s", dataset.source)
         log.info(
             "%s training rows, %s test rows, classes %s",
@@ -181,6 +183,7 @@ def run(
                 index=pd.Index([f"true {c}" for c in dataset.classes]),
                 columns=[f"predicted {c}" for c in dataset.classes],
             )
+        writing = time.monotonic()
         submission = spec.submission.write(
             stage / spec.submission.filename, dataset.test_ids, best.test
         )
@@ -242,6 +245,8 @@ def run(
                 shap=figures,
             )
             summary["report"] = report.name
+        summary["load_seconds"] = round(load_seconds, 3)
+        summary["write_seconds"] = round(time.monotonic() - writing, 3)  # SHAP plots included
         summary["total_seconds"] = round(time.monotonic() - budget.started, 3)
         write_text(stage / "run.json", _json(summary))
     run_dir = area / run_id

@@ -118,7 +118,17 @@ class ProbabilityCSV:
     ) -> Path:
         frame = self.build(ids, predictions)
         self.validate(frame, ids)
-        return write_csv(path, frame, float_format=f"%.{self.decimals}f")
+        id_values = frame[self.id_column].tolist()
+        if "" in id_values:  # polars quotes an empty field, pandas does not: keep pandas' bytes
+            return write_csv(path, frame, float_format=f"%.{self.decimals}f")
+        import polars as pl  # deferred; native formatting, the same bytes as pandas' %.6f
+
+        # pandas formats each value in Python: 5 s for TalkingData's 112,071 x 12, 0.15 s here.
+        columns: dict[str, object] = {self.id_column: pl.Series(id_values, dtype=pl.String)}
+        columns.update({name: frame[name].to_numpy() for name in self.columns})
+        text = pl.DataFrame(columns).write_csv(float_precision=self.decimals)
+        write_bytes(path, text.encode("utf-8"))
+        return Path(path)
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,17 @@ def test_atomic_write_gives_the_usual_file_mode(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_the_native_writer_gives_pandas_bytes_on_awkward_ids_and_half_way_values(tmp_path):
+    rng = np.random.default_rng(0)
+    values = rng.dirichlet(np.ones(3), size=200)
+    values[0] = [0.0000005, 0.1234565, 0.8765430]  # halves at the sixth decimal
+    values[1] = [1e-15, 0.9999999, 0.0000001]
+    ids = [str(i) for i in rng.integers(-(2**62), 2**62, size=200)]
+    ids[2:7] = ["a,b", 'q"x', " spaced ", "é", "two\nlines"]
+    fmt = ProbabilityCSV(id_column="device_id", columns=("a", "b", "c"))
+    written = fmt.write(tmp_path / "submission.csv", ids, values).read_bytes()
+    frame = fmt.build(ids, values)
+    expected = frame.to_csv(index=False, float_format="%.6f", lineterminator="\n").encode()
+    assert written == expected
