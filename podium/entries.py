@@ -232,6 +232,8 @@ class EntryRunner:
                 probe_share=first_round_share(len(self.fold), len(np.unique(self.fold))),
             )  # fmt: skip
             self.schedule = allocator.run()
+        for name, why in allocator.skipped.items():
+            log.warning("%s has no entry: %s", name, why)
         results: list[CVResult] = []
         for tuner, arm in zip(tuners, allocator.arms, strict=True):
             results += self._tuned_entries(tuner, arm.seconds)

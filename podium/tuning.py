@@ -165,6 +165,8 @@ class ModelTuner:
     new: int = field(init=False, default=0)
     stopped: int = field(init=False, default=0)
     seconds: float = field(init=False, default=0.0)
+    # The share of its folds the last trial had saved when the time budget stopped it.
+    cut_progress: float | None = field(init=False, default=None)
 
     def open(self) -> None:
         """Create or join the study; reclaim this worker's cut trials; enqueue the defaults."""
@@ -202,8 +204,14 @@ class ModelTuner:
         best = _best_trial(_trials(self.study, FINISHED), self.metric)
         return None if best is None else float(best.value or 0.0)
 
+    def progress(self) -> float | None:
+        """The share of its folds the last trial saved before the time budget stopped it (its
+        checkpoints, which its next run continues from); None if it was not stopped."""
+        return self.cut_progress
+
     def step(self, until: float | None) -> FrozenTrial:
         """Run one trial (stopped at ``until``) and return it as the study recorded it."""
+        self.cut_progress = None
         started = time.monotonic()
         try:
             frozen = self._run_trial(self.study, until)
@@ -292,6 +300,8 @@ class ModelTuner:
         except OutOfTime:
             trial.set_user_attr("stopped", "time budget")
             state, value = TrialState.FAIL, None
+            saved = len(list(checkpoint.folder.glob("fold-*.pkl")))
+            self.cut_progress = saved / (int(self.fold.max()) + 1)
         except KeyboardInterrupt:
             raise  # the trial stays running with its folds saved: --resume picks it up
         except optuna.exceptions.UpdateFinishedTrialError:

@@ -35,6 +35,9 @@ class FakeStudy:
     def best_value(self) -> float | None:
         return max(self.scores) if self.scores else None
 
+    def progress(self) -> float | None:
+        return None  # a cut trial keeps nothing
+
     def step(self, until: float | None) -> None:
         cost = self.cost if self.scores or self.first_cost is None else self.first_cost
         if until is not None and self.clock.now + cost > until:
@@ -176,6 +179,9 @@ class ResumableStudy(FakeStudy):
 
     done = 0.0
 
+    def progress(self) -> float | None:
+        return self.done / self.cost if self.done else None
+
     def step(self, until: float | None) -> None:
         left = self.cost - self.done
         if until is not None and self.clock.now + left > until:
@@ -199,6 +205,20 @@ def test_a_cut_default_continues_from_its_folds_within_half_of_what_is_left():
     # 58.5 s left, though not in a third.
     assert [s.model for s in steps[:4]] == ["cheap", "mid", "slow", "slow"]
     assert studies[2].scores and steps[3].reason == "defaults"
+
+
+def test_a_cut_default_that_cannot_finish_in_half_of_what_is_left_yields_its_time():
+    clock = Clock()
+    studies = [
+        FakeStudy("cheap", 1.0, improving(0.70, 0.001), clock),
+        ResumableStudy("slow", 400.0, improving(0.80, 0.001), clock),
+    ]
+    allocator, steps = allocate(studies, clock, end=120.0)
+    # Cut at its share (59.5 s, 15% of its folds): the 337 s it still needs are over half of the
+    # 59.5 s left, so it is not continued and the cheap model tunes with the time.
+    assert [s.model for s in steps[:3]] == ["cheap", "slow", "cheap"]
+    assert studies[1].scores == [] and "slow" in allocator.skipped
+    assert len(studies[0].scores) > 40
 
 
 def test_a_default_that_overruns_its_share_leaves_the_model_out_not_the_others():
