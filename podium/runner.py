@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import platform
 import shutil
 import time
@@ -26,7 +27,7 @@ from ensembles import build_ensembles
 from podium import __version__, cpus, faults, stopping
 from podium.artifacts import write_predictions, write_report, write_schedule
 from podium.atomic import write_text
-from podium.budget import Budget
+from podium.budget import RESERVE_FRACTION, RESERVE_SECONDS, Budget
 from podium.degenerate import check_features, check_labels, check_rows
 from podium.entries import EntryRunner
 from podium.errors import ConfigError
@@ -104,6 +105,7 @@ def run(
         else:
             data_key = dataset_fingerprint(dataset)
         load_seconds = time.monotonic() - loading
+        _check_budget(budget, "loading the data", load_seconds)
         log.info("Data: %s", dataset.source)
         log.info(
             "%s training rows, %s test rows, classes %s",
@@ -126,12 +128,7 @@ def run(
         featurized = featurize(spec, options, dataset, data_key, fold, area)
         features, feature_seconds = featurized.features, featurized.seconds
         check_features(features.X_train, source)
-        if budget.seconds is not None and budget.left() <= 0:
-            raise ConfigError(
-                f"--time-budget {budget.seconds:g} s was used up by loading the data and "
-                f"building features ({time.monotonic() - budget.started:.0f} s): give a larger "
-                "budget"
-            )
+        _check_budget(budget, "loading the data and building features", load_seconds)
 
         if tunes and storage is None:
             storage = _open_storage(options, area)
@@ -301,6 +298,20 @@ def _segmentation_run(
         oracle_score=None, report=run_dir / "report.html" if resolved["report"] else None,
         notes=tuple(outcome.lines),
     )  # fmt: skip
+
+
+def _check_budget(budget: Budget, what: str, load_seconds: float) -> None:
+    """Stop early, with the figures, when the work before the models used up the time budget:
+    the smallest budget that would work leaves the models as much time again, plus the reserve."""
+    if budget.seconds is None or budget.left() > 0:
+        return
+    elapsed = time.monotonic() - budget.started
+    enough = (2 * elapsed + RESERVE_SECONDS) / (1 - RESERVE_FRACTION)
+    raise ConfigError(
+        f"--time-budget {budget.seconds:g} s is too small for this data: {what} took "
+        f"{elapsed:.0f} s (loading {load_seconds:.1f} s), which leaves no time for any model. "
+        f"Give at least --time-budget {10 * math.ceil(enough / 10):.0f}"
+    )
 
 
 def _open_storage(options: RunOptions, area: Path) -> Any:

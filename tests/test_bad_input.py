@@ -410,3 +410,12 @@ def test_the_cli_imports_no_heavy_library_before_it_needs_one(tmp_path, args, st
         f"python run.py {' '.join(args)} imported {', '.join(heavy)}: import it inside the "
         "function that uses it (python -X importtime run.py --help shows who imports it)"
     )
+
+
+def test_a_budget_used_up_before_any_model_is_refused_early_with_the_budget_that_would_work(
+    tmp_path, capsys, hotstar_dir
+):
+    message = fail(tmp_path, capsys, "hotstar", hotstar_dir, "--time-budget", "5")
+    assert message.startswith("--time-budget 5 s is too small for this data: loading the data")
+    suggested = int(message.rsplit("--time-budget ", 1)[1])
+    assert 10 <= suggested <= 60  # twice what was spent plus the 10 s reserve, rounded up
