@@ -153,7 +153,7 @@ class Allocator:
         self.probe_share = probe_share
         self.steps: list[Step] = []
         self.began = clock()
-        # Models left without an entry, and why (shown in the log and the run summary).
+        # Models left without an entry, and why (logged by the run).
         self.skipped: dict[str, str] = {}
 
     def run(self) -> list[Step]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from competitions import COMPETITIONS
 from models import MODELS
-from podium.errors import ConfigError, DiskFull, PodiumError, disk_full
+from podium.errors import ConfigError, DiskFull, PodiumError, causes, disk_full
 from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
 from podium.present import (
@@ -296,11 +296,9 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
 
 def _full_where(error: BaseException, args: argparse.Namespace) -> str:
     """The place a full disk was found: the file the error names, else the run area."""
-    current: BaseException | None = error
-    while current is not None:
-        if isinstance(current, OSError) and current.filename:
-            return str(current.filename)
-        current = current.__cause__ or current.__context__
+    for cause in causes(error):
+        if isinstance(cause, OSError) and cause.filename:
+            return str(cause.filename)
     area = args.out or RUNS_ROOT / (args.comp or "")
     return f"the disk of {area} (the run folder and the tuning database)"
 

@@ -1,5 +1,8 @@
 """Errors a user can act on. The CLI prints their message as one paragraph and exits non-zero."""
 
+import errno
+from collections.abc import Iterator
+
 
 class PodiumError(Exception):
     """Base class for every error podium reports to the user without a traceback."""
@@ -39,20 +42,25 @@ class DiskFull(PodiumError):
         self.where = where
 
 
-FULL_ERRNOS = (28, 122)  # ENOSPC, EDQUOT
+FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 FULL_MESSAGES = ("no space left on device", "database or disk is full", "disk quota exceeded")
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """``error``, then the errors that caused it (``__cause__``, else ``__context__``)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def disk_full(error: BaseException) -> bool:
     """Whether ``error``, or an error that caused it, is a full disk (an OSError from a write, or
     a database driver's message such as SQLite's "database or disk is full")."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.errno in FULL_ERRNOS:
-            return True
-        if any(message in str(current).lower() for message in FULL_MESSAGES):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    return any(
+        (isinstance(e, OSError) and e.errno in FULL_ERRNOS)
+        or any(message in str(e).lower() for message in FULL_MESSAGES)
+        for e in causes(error)
+    )
