@@ -79,7 +79,7 @@ def test_same_seed_gives_the_same_submission_bytes(tmp_path, hotstar_dir):
     for out in outs:
         done = cli(
             "--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out),
-            "--folds", "3", "--seed", "7", cwd=tmp_path,
+            "--folds", "3", "--seed", "7", "--no-report", "--shap-rows", "0", cwd=tmp_path,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
     a, b = (only_run_folder(out) / "submission.csv" for out in outs)
@@ -183,7 +183,8 @@ def test_run_history_shows_each_run_and_the_change(tmp_path, hotstar_dir):
     for folds in ("3", "4"):
         done = cli(
             "--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out),
-            "--folds", folds, "--models", "logreg", cwd=tmp_path,
+            "--folds", folds, "--models", "logreg", "--no-report", "--shap-rows", "0",
+            cwd=tmp_path,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
     (out / ".20990101-000000.partial").mkdir()  # an unfinished run is not listed

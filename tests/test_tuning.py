@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -91,7 +90,8 @@ def test_same_seed_and_trials_give_the_same_submission_bytes(tmp_path, hotstar_d
     for name in ("a", "b"):
         out = tmp_path / name
         args = ("--comp", "hotstar", "--data-dir", str(hotstar_dir), "--out", str(out))
-        done = cli(*args, "--models", "logreg,lgbm", "--trials", "3", "--no-report", cwd=tmp_path)
+        options = ("--models", "logreg,lgbm", "--trials", "3", "--no-report", "--shap-rows", "0")
+        done = cli(*args, *options, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         folder = run_folder(out)
         digests.append(hashlib.sha256((folder / "submission.csv").read_bytes()).hexdigest())
@@ -119,51 +119,6 @@ def finished_trials(db: Path) -> list[tuple[int, str, str]]:
     except sqlite3.OperationalError:  # polled while Optuna is still creating the tables
         return []
     return [(n, state, params) for n, state, params in rows]
-
-
-@pytest.mark.slow
-def test_a_killed_run_resumes_without_repeating_trials(tmp_path, hotstar_dir):
-    out = tmp_path / "out"
-    args = [
-        "--preset",
-        "quick",
-        "--comp",
-        "hotstar",
-        "--data-dir",
-        str(hotstar_dir),
-        "--out",
-        str(out),
-    ]
-    command = [sys.executable, str(ROOT / "run.py"), *args, "--models", "lgbm", "--trials", "8"]
-    process = subprocess.Popen(command + ["--no-report"], cwd=tmp_path, stderr=subprocess.PIPE)
-    db = out / "tuning" / "studies.db"
-    deadline_at = time.monotonic() + 240
-    while time.monotonic() < deadline_at and process.poll() is None:
-        time.sleep(0.2)
-        if db.exists() and sum(s == "COMPLETE" for _, s, _ in finished_trials(db)) >= 3:
-            break
-    assert process.poll() is None, "the run ended before it could be killed"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    before = finished_trials(db)
-    done_before = [t for t in before if t[1] in ("COMPLETE", "PRUNED")]
-    assert 3 <= len(done_before) < 8
-
-    (stage,) = out.glob(".*.partial")
-    run_id = stage.name[1 : -len(".partial")]
-    done = cli("--comp", "hotstar", "--out", str(out), "--resume", run_id, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert (out / run_id / "submission.csv").exists() and not stage.exists()
-
-    after = finished_trials(db)
-    finished = [t for t in after if t[1] in ("COMPLETE", "PRUNED")]
-    assert len(finished) == 8  # the total asked for, no more
-    assert finished[: len(done_before)] == done_before  # earlier trials kept as they were
-    params = [p for _, _, p in finished]
-    assert len(set(params)) == len(params)  # no trial ran twice
-    assert all(state != "RUNNING" for _, state, _ in after)
-    tuning = json.loads((out / run_id / "tuning.json").read_text())
-    assert tuning["lgbm"]["trials_this_run"] == 8 - len(done_before)
 
 
 @pytest.mark.slow
