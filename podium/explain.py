@@ -105,16 +105,16 @@ def ensemble_shap(ensemble: CVResult, results: Sequence[CVResult]) -> Explained 
     total = sum(w for _, w in parts)
     first = parts[0][0]
     assert first.shap is not None and first.shap_base is not None
-    values = np.zeros((len(rows), *first.shap.shape[1:]))
+    values = np.zeros((len(rows), *first.shap.shape[1:]), dtype=np.float32)
     base = np.zeros((len(rows), *first.shap_base.shape[1:]))
     for result, weight in parts:
         assert result.shap_rows is not None and result.shap is not None
         assert result.shap_base is not None
         position = {row: i for i, row in enumerate(result.shap_rows.tolist())}
         take = np.array([position[row] for row in rows.tolist()])
-        values += (weight / total) * result.shap[take]
+        values += np.float32(weight / total) * result.shap[take]
         base += (weight / total) * result.shap_base[take]
-    return Explained(rows, values.astype(np.float32), base, "weighted", "log-odds (approximate)")
+    return Explained(rows, values, base, "weighted", "log-odds (approximate)")
 
 
 def level2_shap(
@@ -154,6 +154,39 @@ def _matrix(pred: np.ndarray) -> np.ndarray:
     return np.column_stack([1 - pred, pred]) if pred.ndim == 1 else pred
 
 
+def strongest(values: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` (default :data:`SAVED_FEATURES`) features with the largest mean |SHAP| (summed
+    over the classes), in their original order, and the rest; none left over when at most
+    one more than ``n`` (a column summing one feature would say nothing). ``values``:
+    ``(rows, features)`` or ``(rows, classes, features)``."""
+    n = SAVED_FEATURES if n is None else n
+    width = values.shape[-1]
+    if width <= n + 1:
+        return np.arange(width), np.arange(0)
+    strength = np.abs(values).mean(axis=0)
+    strength = strength.sum(axis=0) if strength.ndim == 2 else strength
+    keep = np.sort(np.argsort(-strength, kind="stable")[:n])
+    return keep, np.setdiff1d(np.arange(width), keep)
+
+
+def other_name(count: int) -> str:
+    return f"sum of {count:,} other features"
+
+
+def narrowed(done: Explained, names: Sequence[str]) -> tuple[Explained, np.ndarray, list[str]]:
+    """``done`` cut to its :func:`strongest` features plus one column summing the others (every
+    row still adds up), the kept columns, and the names; on wide data (TalkingData's 11,000
+    columns, 12 classes) the full values take a gigabyte an entry and make every plot slow."""
+    keep, rest = strongest(done.values)
+    if not len(rest):
+        return done, keep, list(names)
+    values = done.values
+    other = values.sum(axis=-1, dtype=np.float64) - values[..., keep].sum(axis=-1, dtype=np.float64)
+    cut = np.concatenate([values[..., keep], other[..., None].astype(values.dtype)], axis=-1)
+    short = [names[j] for j in keep] + [other_name(len(rest))]
+    return Explained(done.rows, cut, done.base, done.method, done.output), keep, short
+
+
 def to_explanation(
     done: Explained,
     data: np.ndarray,
@@ -182,15 +215,12 @@ def save(path: Path, expl: shap.Explanation, info: dict[str, Any]) -> None:
     values = np.asarray(expl.values)
     names = list(expl.feature_names)
     data = np.asarray(expl.data, dtype=np.float32)
-    strength = np.abs(values).mean(axis=0)
-    strength = strength.sum(axis=-1) if values.ndim == 3 else strength
-    if len(names) > SAVED_FEATURES + 1:
-        keep = np.sort(np.argsort(-strength, kind="stable")[:SAVED_FEATURES])
-        rest = np.setdiff1d(np.arange(len(names)), keep)
-        other = values[:, rest].sum(axis=1, keepdims=True)
-        values = np.concatenate([values[:, keep], other], axis=1)
+    keep, rest = strongest(values if values.ndim == 2 else values.transpose(0, 2, 1))
+    if len(rest):
+        other = values.sum(axis=1, dtype=np.float64) - values[:, keep].sum(axis=1)
+        values = np.concatenate([values[:, keep], other[:, None].astype(values.dtype)], axis=1)
         data = np.column_stack([data[:, keep], np.full(len(data), np.nan, dtype=np.float32)])
-        names = [names[j] for j in keep] + [f"sum of {len(rest):,} other features"]
+        names = [names[j] for j in keep] + [other_name(len(rest))]
     with atomic_open(path, "wb") as handle:
         np.savez_compressed(
             handle,

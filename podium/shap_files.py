@@ -25,6 +25,7 @@ from podium.explain import (
     Explained,
     explained,
     level2_shap,
+    narrowed,
     save,
     shap_table,
     to_explanation,
@@ -62,20 +63,28 @@ def write_explanations(
     of a few typical and extreme rows."""
     started = time.perf_counter()
     figures = ShapFigures()
-    done = {r.model: e for r in results if (e := explained(r, results)) is not None}
+    # First every explained entry's table and saved file, each cut to its strongest features
+    # as soon as it is made: full-width values of a wide multiclass entry take a gigabyte.
+    done: dict[str, tuple[Explained, shap.Explanation]] = {}
+    for result in results:
+        entry = explained(result, results)
+        if entry is None:
+            continue
+        table = shap_table(entry.values, features.names, dataset.classes)
+        table.to_csv(stage / f"shap_{result.model}.csv", index=False, float_format="%.6g")
+        entry, columns, names = narrowed(entry, features.names)
+        expl = _explanation(entry, columns, names, features, dataset)
+        note = HOW_ENSEMBLES_ARE_EXPLAINED if result.kind == "ensemble" else ""
+        info = {"entry": result.model, "method": entry.method, "output": entry.output,
+                "note": note, "rows": "out-of-fold"}  # fmt: skip
+        save(stage / FOLDER / f"{result.model}.npz", expl, info)
+        done[result.model] = (entry, expl)
     plotted = [name for name in ranked if name in done][:PLOTTED_ENTRIES]
     featured = plotted[0] if plotted else None
     for result in results:
         if result.model not in done:
             continue
-        entry = done[result.model]
-        table = shap_table(entry.values, features.names, dataset.classes)
-        table.to_csv(stage / f"shap_{result.model}.csv", index=False, float_format="%.6g")
-        expl = _explanation(entry, features, dataset)
-        note = HOW_ENSEMBLES_ARE_EXPLAINED if result.kind == "ensemble" else ""
-        info = {"entry": result.model, "method": entry.method, "output": entry.output,
-                "note": note, "rows": "out-of-fold"}  # fmt: skip
-        save(stage / FOLDER / f"{result.model}.npz", expl, info)
+        entry, expl = done[result.model]
         plot = result.model in plotted
         images = _entry_plots(stage, result.model, expl, entry, dataset, featured) if plot else []
         if result.kind == "ensemble":
@@ -88,10 +97,20 @@ def write_explanations(
     return figures
 
 
-def _explanation(entry: Explained, features: FeatureSet, dataset: Dataset) -> shap.Explanation:
-    data = np.asarray(features.X_train[entry.rows].todense(), dtype=np.float32)
+def _explanation(
+    entry: Explained,
+    columns: np.ndarray,
+    names: list[str],
+    features: FeatureSet,
+    dataset: Dataset,
+) -> shap.Explanation:
+    """The (narrowed) entry as a ``shap.Explanation``: the data of its kept ``columns``, and
+    no data (NaN) under the column that sums the others."""
+    data = features.X_train[entry.rows][:, columns].toarray().astype(np.float32, copy=False)
+    if len(names) > len(columns):
+        data = np.column_stack([data, np.full(len(data), np.nan, dtype=np.float32)])
     ids = np.asarray(dataset.train_ids)[entry.rows]
-    return to_explanation(entry, data, features.names, dataset.classes, ids)
+    return to_explanation(entry, data, names, dataset.classes, ids)
 
 
 def _entry_plots(
@@ -141,7 +160,7 @@ def _dependence(stage: Path, name: str, view: shap.Explanation, label: str) -> l
     """Dependence (scatter) plots of the view's top features (``label``: its class, if any)."""
     title = f"{name}, class {label}" if label else name
     suffix = f"_{safe_name(label)}" if label else ""
-    strength = np.abs(np.asarray(view.values)).mean(axis=0)
+    strength = shap_plots.strength_of(view)
     images = []
     order = np.argsort(-strength, kind="stable")[:DEPENDENCE_FEATURES]
     for rank, j in enumerate(order, start=1):

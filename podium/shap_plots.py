@@ -4,6 +4,7 @@ Multiclass explanations are drawn one class at a time, :func:`for_class` naming 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -35,9 +36,21 @@ def all_classes(expl: shap.Explanation) -> shap.Explanation:
     )
 
 
+def strength_of(expl: shap.Explanation) -> np.ndarray:
+    """Mean |SHAP| per feature of a one-output explanation; -1 for a column without data (the
+    sum of the features a narrowed explanation left out), which no dependence plot can show."""
+    strength = np.abs(np.asarray(expl.values)).mean(axis=0)
+    strength[np.isnan(np.asarray(expl.data, dtype=np.float64)).all(axis=0)] = -1.0
+    return strength
+
+
 def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> bytes:
     pyplot().figure()
-    plot()
+    with warnings.catch_warnings():
+        # shap's colour scale takes percentiles of every column's data, and the column
+        # summing the features a narrowed explanation left out has none (NaN).
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        plot()
     fig = pyplot().gcf()
     ax = fig.axes[0]
     ax.set_title(title, fontsize=10)
@@ -72,7 +85,7 @@ def scatter(expl: shap.Explanation, feature: int, title: str) -> bytes:
     feature for the strongest interaction: 13 s on hotstar's 2,085 columns.)"""
     import shap
 
-    strength = np.abs(np.asarray(expl.values)).mean(axis=0)
+    strength = strength_of(expl)
     strength[feature] = -1.0
     other = int(np.argmax(strength))
 
