@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the preset's, 1000 for quick, else 2000)",
     )  # fmt: skip
     parser.add_argument(
+        "--shap-plots", type=int, metavar="N",
+        help="draw shap's plots (bar, beeswarm; dependence and waterfalls for the best) for the "
+        "best N explained entries; 0 draws none, the tables and saved explanations are still "
+        "written (default: the preset's, 1 for quick, else 4)",
+    )  # fmt: skip
+    parser.add_argument(
         "--shap-seconds", type=float, default=60.0, metavar="S",
         help="stop computing SHAP for a model after S seconds (default: 60)",
     )  # fmt: skip
@@ -319,7 +325,8 @@ def _presets_help() -> str:
         models = ",".join(preset.models) if preset.models else "the competition's defaults"
         lines.append(f"  {preset.name:<7} {preset.summary}")
         lines.append(
-            f"          models {models}; {budget}; SHAP rows {preset.shap_rows}; "
+            f"          models {models}; {budget}; SHAP rows {preset.shap_rows}, "
+            f"plotted entries {preset.shap_plots}; "
             f"seed bags {preset.seed_bags}"
         )
     return "\n".join(lines)
@@ -340,6 +347,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         report=not args.no_report,
         shap_rows=args.shap_rows,
         shap_seconds=args.shap_seconds,
+        shap_plots=args.shap_plots,
         time_budget=args.time_budget,
         trials=args.trials,
         storage=args.storage,

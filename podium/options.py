@@ -30,6 +30,8 @@ class RunOptions:
     # SHAP on this many out-of-fold rows (None: the preset's), within this many seconds per model.
     shap_rows: int | None = None
     shap_seconds: float = 60.0
+    # shap's plots for the best this many explained entries (None: the preset's); 0: none.
+    shap_plots: int | None = None
     # Tuning: either turns Optuna on. The budget bounds the whole run, in seconds; trials is
     # the number of finished trials each model's study reaches.
     time_budget: float | None = None

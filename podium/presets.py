@@ -31,6 +31,9 @@ class Preset:
     time_budget: float | None
     tune: bool  # Optuna studies for every model with a search space
     shap_rows: int
+    # shap's plots for the best this many explained entries (each costs a few seconds of
+    # matplotlib); every explained entry still gets its table and saved explanation.
+    shap_plots: int
     # Refit each booster's best trial with this many seeds and average them (1: no bagging).
     seed_bags: int
 
@@ -46,6 +49,7 @@ PRESETS: dict[str, Preset] = {
             time_budget=None,
             tune=False,
             shap_rows=1000,
+            shap_plots=1,
             seed_bags=1,
         ),
         Preset(
@@ -57,6 +61,7 @@ PRESETS: dict[str, Preset] = {
             time_budget=300.0,
             tune=True,
             shap_rows=2000,
+            shap_plots=4,
             seed_bags=1,
         ),
         Preset(
@@ -67,6 +72,7 @@ PRESETS: dict[str, Preset] = {
             time_budget=1800.0,
             tune=True,
             shap_rows=2000,
+            shap_plots=4,
             seed_bags=3,
         ),
     )
@@ -99,6 +105,7 @@ def apply_preset(options: RunOptions) -> RunOptions:
         models=options.models if options.models is not None else preset.models,
         time_budget=time_budget,
         shap_rows=options.shap_rows if options.shap_rows is not None else preset.shap_rows,
+        shap_plots=options.shap_plots if options.shap_plots is not None else preset.shap_plots,
         seed_bags=options.seed_bags if options.seed_bags is not None else preset.seed_bags,
         preset_applied=True,
     )

@@ -187,7 +187,9 @@ def run(
         faults.point("write")
         write_predictions(stage, dataset, fold, results)
         shown = featurized.shown(fold)  # every column, fold-fitted ones included
-        figures = write_explanations(stage, results, shown, dataset, list(leaderboard["model"]))
+        ranked = list(leaderboard["model"])
+        assert options.shap_plots is not None  # the preset fills it in
+        figures = write_explanations(stage, results, shown, dataset, ranked, options.shap_plots)
         explainable = save_fold_models(stage, best, results)  # for --explain RUN_ID --id ID
         shap_seconds = figures.seconds + sum(r.shap_seconds for r in results)
         if matrix is not None:

@@ -36,9 +36,6 @@ if TYPE_CHECKING:
 
 MODELS_FOLDER = "models"  # fold models of the shipped entry (or its base models), pickled
 DEPENDENCE_FEATURES = 3
-# Entries whose plots are drawn, best first: each costs about 1.5 s of plots, and a tuned run
-# has a dozen entries. Every explained entry still gets its table and saved Explanation.
-PLOTTED_ENTRIES = 4
 
 
 @dataclass
@@ -56,9 +53,11 @@ def write_explanations(
     features: FeatureSet,
     dataset: Dataset,
     ranked: Sequence[str],
+    plotted_entries: int,
 ) -> ShapFigures:
     """Every explained entry's table and saved Explanation; bar and beeswarm plots of the best
-    :data:`PLOTTED_ENTRIES` explained entries (``ranked``: the leaderboard's order); for the best
+    ``plotted_entries`` explained entries (``--shap-plots``: each costs about 1.5 s of plots,
+    and a tuned run has a dozen entries) (``ranked``: the leaderboard's order); for the best
     of them also dependence plots of its top features, per class for multiclass, and waterfalls
     of a few typical and extreme rows."""
     started = time.perf_counter()
@@ -79,7 +78,7 @@ def write_explanations(
                 "note": note, "rows": "out-of-fold"}  # fmt: skip
         save(stage / FOLDER / f"{result.model}.npz", expl, info)
         done[result.model] = (entry, expl)
-    plotted = [name for name in ranked if name in done][:PLOTTED_ENTRIES]
+    plotted = [name for name in ranked if name in done][:plotted_entries]
     featured = plotted[0] if plotted else None
     for result in results:
         if result.model not in done:

@@ -26,8 +26,8 @@ def validate_options(options: RunOptions) -> CompetitionSpec:
     if not 2 <= options.folds <= MAX_FOLDS:
         raise ConfigError(f"--folds must be between 2 and {MAX_FOLDS}, got {options.folds}")
     get_preset(options.preset)
-    if (options.shap_rows or 0) < 0 or options.shap_seconds < 0:
-        raise ConfigError("--shap-rows and --shap-seconds must not be negative")
+    if min(options.shap_rows or 0, options.shap_plots or 0, options.shap_seconds) < 0:
+        raise ConfigError("--shap-rows, --shap-plots and --shap-seconds must not be negative")
     if options.seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer, got {options.seed}")
     if options.synthetic_scale not in SYNTHETIC_SCALES:

@@ -49,7 +49,9 @@ def parse(path: Path) -> Page:
 def hotstar_run(tmp_path_factory, tiny_hotstar):
     out = tmp_path_factory.mktemp("report")
     return run(
-        RunOptions(preset="quick", comp="hotstar", out=out, progress=False, shap_rows=500),
+        RunOptions(
+            preset="quick", comp="hotstar", out=out, progress=False, shap_rows=500, shap_plots=4
+        ),
         tiny_hotstar,
     )
 
