@@ -13,8 +13,10 @@ from test_tuning import run_folder
 
 from models import MODELS
 from podium.cli import build_parser
+from podium.errors import ConfigError
 from podium.options import RunOptions
 from podium.presets import PRESETS, apply_preset
+from podium.validation import validate_options
 
 
 def test_the_default_preset_is_medium_the_whole_automl():
@@ -22,21 +24,25 @@ def test_the_default_preset_is_medium_the_whole_automl():
     options = apply_preset(RunOptions(comp="hotstar"))
     assert options.models == ("logreg", "lgbm", "xgb", "catboost")
     assert options.time_budget == 300.0 and options.tuning
-    assert options.shap_rows == 2000 and options.seed_bags == 1
+    assert options.shap_rows == 2000 and options.seed_bags == 1 and options.shap_plots == 4
 
 
 def test_quick_is_the_competitions_defaults_untuned_and_best_bags_and_adds_baselines():
     quick = apply_preset(RunOptions(comp="hotstar", preset="quick"))
     assert quick.models is None and quick.time_budget is None and not quick.tuning
+    assert quick.shap_plots == 1  # a quick run would otherwise be mostly plots
     best = apply_preset(RunOptions(comp="hotstar", preset="best"))
     assert best.time_budget == 1800.0 and best.seed_bags == 3
     assert {"lgbm", "xgb", "catboost", "rf", "knn", "svm", "mlp"} <= set(best.models or ())
 
 
 def test_explicit_options_override_the_preset_and_applying_twice_changes_nothing():
-    given = RunOptions(comp="hotstar", models=("lgbm",), time_budget=60.0, shap_rows=0)
+    given = RunOptions(
+        comp="hotstar", models=("lgbm",), time_budget=60.0, shap_rows=0, shap_plots=0
+    )
     options = apply_preset(given)
     assert (options.models, options.time_budget, options.shap_rows) == (("lgbm",), 60.0, 0)
+    assert options.shap_plots == 0
     assert apply_preset(options) == options
 
 
@@ -68,7 +74,7 @@ def test_options_json_records_the_preset_and_every_resolved_value(tmp_path, hots
     saved = json.loads((only_run_folder(out) / "options.json").read_text())
     assert saved["preset"] == "quick" and saved["models"] == ["logreg", "lgbm"]
     assert saved["time_budget"] is None and saved["shap_rows"] == 1000
-    assert saved["seed_bags"] == 1
+    assert saved["seed_bags"] == 1 and saved["shap_plots"] == 1
 
 
 @pytest.mark.slow
@@ -120,3 +126,9 @@ def test_seed_bags_average_the_best_trial_refitted_with_other_seeds(tmp_path, ho
     assert oof["lgbm-bag3"].between(0, 1).all()
     assert (oof["lgbm-bag3"] - oof["lgbm-optuna"]).abs().max() > 1e-4
     assert list(folder.glob("shap_lgbm-bag3*"))  # the bag is explained too
+
+
+@pytest.mark.parametrize("field", ["shap_rows", "shap_plots", "shap_seconds"])
+def test_a_negative_shap_option_is_a_clear_error(field):
+    with pytest.raises(ConfigError, match="must not be negative"):
+        validate_options(RunOptions(comp="hotstar", **{field: -1}))
