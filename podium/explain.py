@@ -58,16 +58,22 @@ class Explained:
     output: str
 
 
-def shap_table(values: np.ndarray, names: Sequence[str], classes: Sequence[str]) -> pd.DataFrame:
-    """Mean |SHAP| per feature (and per class for multiclass), largest first."""
+def mean_abs_shap(values: np.ndarray) -> np.ndarray:
+    """Mean |SHAP| over the rows of ``(rows, features)`` or ``(rows, classes, features)``
+    values: ``(features,)`` or ``(classes, features)``."""
+    return np.abs(values).mean(axis=0)
+
+
+def shap_table(mean_abs: np.ndarray, names: Sequence[str], classes: Sequence[str]) -> pd.DataFrame:
+    """Mean |SHAP| per feature (and per class for multiclass), largest first; ``mean_abs``
+    from :func:`mean_abs_shap`."""
     table = pd.DataFrame({"feature": list(names)})
-    if values.ndim == 3:
-        per_class = np.abs(values).mean(axis=0)  # (classes, features)
+    if mean_abs.ndim == 2:  # (classes, features)
         for c, cls in enumerate(classes):
-            table[f"mean_abs_shap[{cls}]"] = per_class[c]
-        table.insert(1, "mean_abs_shap", per_class.sum(axis=0))
+            table[f"mean_abs_shap[{cls}]"] = mean_abs[c]
+        table.insert(1, "mean_abs_shap", mean_abs.sum(axis=0))
     else:
-        table["mean_abs_shap"] = np.abs(values).mean(axis=0)
+        table["mean_abs_shap"] = mean_abs
     return table.sort_values("mean_abs_shap", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -154,17 +160,16 @@ def _matrix(pred: np.ndarray) -> np.ndarray:
     return np.column_stack([1 - pred, pred]) if pred.ndim == 1 else pred
 
 
-def strongest(values: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def strongest(mean_abs: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``n`` (default :data:`SAVED_FEATURES`) features with the largest mean |SHAP| (summed
     over the classes), in their original order, and the rest; none left over when at most
-    one more than ``n`` (a column summing one feature would say nothing). ``values``:
-    ``(rows, features)`` or ``(rows, classes, features)``."""
+    one more than ``n`` (a column summing one feature would say nothing). ``mean_abs``:
+    ``(features,)`` or ``(classes, features)``, from :func:`mean_abs_shap`."""
     n = SAVED_FEATURES if n is None else n
-    width = values.shape[-1]
+    width = mean_abs.shape[-1]
     if width <= n + 1:
         return np.arange(width), np.arange(0)
-    strength = np.abs(values).mean(axis=0)
-    strength = strength.sum(axis=0) if strength.ndim == 2 else strength
+    strength = mean_abs.sum(axis=0) if mean_abs.ndim == 2 else mean_abs
     keep = np.sort(np.argsort(-strength, kind="stable")[:n])
     return keep, np.setdiff1d(np.arange(width), keep)
 
@@ -173,16 +178,24 @@ def other_name(count: int) -> str:
     return f"sum of {count:,} other features"
 
 
-def narrowed(done: Explained, names: Sequence[str]) -> tuple[Explained, np.ndarray, list[str]]:
+def _kept_and_summed(values: np.ndarray, keep: np.ndarray, axis: int) -> np.ndarray:
+    """``values`` at the ``keep`` features along ``axis``, then one feature summing the others."""
+    kept = np.take(values, keep, axis=axis)
+    other = values.sum(axis=axis, dtype=np.float64) - kept.sum(axis=axis, dtype=np.float64)
+    return np.concatenate([kept, np.expand_dims(other, axis).astype(values.dtype)], axis=axis)
+
+
+def narrowed(
+    done: Explained, names: Sequence[str], mean_abs: np.ndarray
+) -> tuple[Explained, np.ndarray, list[str]]:
     """``done`` cut to its :func:`strongest` features plus one column summing the others (every
-    row still adds up), the kept columns, and the names; on wide data (TalkingData's 11,000
-    columns, 12 classes) the full values take a gigabyte an entry and make every plot slow."""
-    keep, rest = strongest(done.values)
+    row still adds up), the kept columns, and the names (``mean_abs``: its
+    :func:`mean_abs_shap`); on wide data (TalkingData's 11,000 columns, 12 classes) the full
+    values take a gigabyte an entry and make every plot slow."""
+    keep, rest = strongest(mean_abs)
     if not len(rest):
         return done, keep, list(names)
-    values = done.values
-    other = values.sum(axis=-1, dtype=np.float64) - values[..., keep].sum(axis=-1, dtype=np.float64)
-    cut = np.concatenate([values[..., keep], other[..., None].astype(values.dtype)], axis=-1)
+    cut = _kept_and_summed(done.values, keep, axis=-1)
     short = [names[j] for j in keep] + [other_name(len(rest))]
     return Explained(done.rows, cut, done.base, done.method, done.output), keep, short
 
@@ -215,10 +228,9 @@ def save(path: Path, expl: shap.Explanation, info: dict[str, Any]) -> None:
     values = np.asarray(expl.values)
     names = list(expl.feature_names)
     data = np.asarray(expl.data, dtype=np.float32)
-    keep, rest = strongest(values if values.ndim == 2 else values.transpose(0, 2, 1))
+    keep, rest = strongest(mean_abs_shap(values).T)  # shap's layout: (rows, features, classes)
     if len(rest):
-        other = values.sum(axis=1, dtype=np.float64) - values[:, keep].sum(axis=1)
-        values = np.concatenate([values[:, keep], other[:, None].astype(values.dtype)], axis=1)
+        values = _kept_and_summed(values, keep, axis=1)
         data = np.column_stack([data[:, keep], np.full(len(data), np.nan, dtype=np.float32)])
         names = [names[j] for j in keep] + [other_name(len(rest))]
     with atomic_open(path, "wb") as handle:

@@ -25,6 +25,7 @@ from podium.explain import (
     Explained,
     explained,
     level2_shap,
+    mean_abs_shap,
     narrowed,
     save,
     shap_table,
@@ -56,10 +57,10 @@ def write_explanations(
     plotted_entries: int,
 ) -> ShapFigures:
     """Every explained entry's table and saved Explanation; bar and beeswarm plots of the best
-    ``plotted_entries`` explained entries (``--shap-plots``: each costs about 1.5 s of plots,
-    and a tuned run has a dozen entries) (``ranked``: the leaderboard's order); for the best
-    of them also dependence plots of its top features, per class for multiclass, and waterfalls
-    of a few typical and extreme rows."""
+    ``plotted_entries`` explained entries in ``ranked``, the leaderboard's order
+    (``--shap-plots``: each entry costs about 1.5 s of plots, and a tuned run has a dozen);
+    for the best of them also dependence plots of its top features, per class for multiclass,
+    and waterfalls of a few typical and extreme rows."""
     started = time.perf_counter()
     figures = ShapFigures()
     # First every explained entry's table and saved file, each cut to its strongest features
@@ -69,9 +70,10 @@ def write_explanations(
         entry = explained(result, results)
         if entry is None:
             continue
-        table = shap_table(entry.values, features.names, dataset.classes)
+        mean_abs = mean_abs_shap(entry.values)
+        table = shap_table(mean_abs, features.names, dataset.classes)
         table.to_csv(stage / f"shap_{result.model}.csv", index=False, float_format="%.6g")
-        entry, columns, names = narrowed(entry, features.names)
+        entry, columns, names = narrowed(entry, features.names, mean_abs)
         expl = _explanation(entry, columns, names, features, dataset)
         note = HOW_ENSEMBLES_ARE_EXPLAINED if result.kind == "ensemble" else ""
         info = {"entry": result.model, "method": entry.method, "output": entry.output,

@@ -16,7 +16,15 @@ from models.bag import SeedBag
 from models.base import Model
 from podium import explain as podium_explain
 from podium.cv import CVResult, cross_validate, explain
-from podium.explain import Explained, level2_shap, load, narrowed, save, to_explanation
+from podium.explain import (
+    Explained,
+    level2_shap,
+    load,
+    mean_abs_shap,
+    narrowed,
+    save,
+    to_explanation,
+)
 from podium.folds import FoldScheme, make_folds
 from podium.metrics import get_metric
 from podium.shapley import explain_model
@@ -190,9 +198,10 @@ def test_a_wide_explanation_is_cut_to_its_strongest_features_and_still_adds_up(m
     values[:, :, 7] *= 50  # the strongest feature, by far
     done = Explained(np.arange(6), values, rng.normal(size=(6, 3)), "tree", "raw class score")
     names = [f"f{j}" for j in range(10)]
-    cut, columns, short = narrowed(done, names)
+    cut, columns, short = narrowed(done, names, mean_abs_shap(values))
     assert cut.values.shape == (6, 3, 5) and len(columns) == 4 and 7 in columns
     assert short[:4] == [names[j] for j in columns] and short[4] == "sum of 6 other features"
     assert np.allclose(cut.values.sum(axis=2), values.sum(axis=2), atol=1e-4)
     narrow_enough = Explained(np.arange(6), values[:, :, :5], done.base, "tree", "raw")
-    assert narrowed(narrow_enough, names[:5])[0] is narrow_enough  # 5 = 4 + 1: nothing to sum
+    narrow_mean_abs = mean_abs_shap(narrow_enough.values)  # 5 = 4 + 1: nothing to sum
+    assert narrowed(narrow_enough, names[:5], narrow_mean_abs)[0] is narrow_enough
