@@ -46,11 +46,16 @@ def strength_of(expl: shap.Explanation) -> np.ndarray:
 
 def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> bytes:
     pyplot().figure()
-    with warnings.catch_warnings():
-        # shap's colour scale takes percentiles of every column's data, and the column
-        # summing the features a narrowed explanation left out has none (NaN).
-        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
-        plot()
+    state = np.random.get_state()  # shap jitters and shuffles points with numpy's global RNG:
+    np.random.seed(0)  # seeded, the same plot is the same image, in any process
+    try:
+        with warnings.catch_warnings():
+            # shap's colour scale takes percentiles of every column's data, and the column
+            # summing the features a narrowed explanation left out has none (NaN).
+            warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+            plot()
+    finally:
+        np.random.set_state(state)
     fig = pyplot().gcf()
     ax = fig.axes[0]
     ax.set_title(title, fontsize=10)
@@ -79,18 +84,25 @@ def beeswarm(expl: shap.Explanation, title: str, units: str) -> bytes:
     )  # fmt: skip
 
 
-def scatter(expl: shap.Explanation, feature: int, title: str) -> bytes:
-    """How one feature's value moves its SHAP value (dependence), coloured by the value of the
-    strongest other feature. (shap's own choice of colour, ``color=expl``, searches every
-    feature for the strongest interaction: 13 s on hotstar's 2,085 columns.)"""
+def strongest_other(strength: np.ndarray, feature: int) -> int:
+    """The strongest feature other than ``feature``, by ``strength`` (:func:`strength_of`)."""
+    others = strength.copy()
+    others[feature] = -1.0
+    return int(np.argmax(others))
+
+
+def scatter(expl: shap.Explanation, feature: int, other: int, title: str) -> bytes:
+    """How one feature's value moves its SHAP value (dependence), coloured by the value of
+    ``other``, the strongest other feature (:func:`strongest_other`). (shap's own choice of
+    colour, ``color=expl``, searches every feature for the strongest interaction: 13 s on
+    hotstar's 2,085 columns.)"""
     import shap
 
-    strength = strength_of(expl)
-    strength[feature] = -1.0
-    other = int(np.argmax(strength))
-
     def plot() -> None:
-        shap.plots.scatter(expl[:, feature], color=expl[:, other], show=False)
+        # shap still rates the colour column's interaction, by correlations over windows of
+        # rows, and a window where a column is constant divides by zero (a NaN it skips).
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shap.plots.scatter(expl[:, feature], color=expl[:, other], show=False)
 
     return _draw(plot, title)
 

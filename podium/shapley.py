@@ -86,8 +86,9 @@ def _linear(model: Model, X: Matrix, background: Matrix) -> Attribution:
     parts = []
     for start in range(0, X.shape[0], LINEAR_CHUNK):
         chunk = np.asarray(explainer.shap_values(X[start : start + LINEAR_CHUNK]))
-        parts.append(chunk if binary else chunk.transpose(0, 2, 1))  # (n, F, K) -> (n, K, F)
-    values = np.concatenate(parts).astype(np.float32)
+        chunk = chunk if binary else chunk.transpose(0, 2, 1)  # (n, F, K) -> (n, K, F)
+        parts.append(chunk.astype(np.float32))  # one float32 copy in all, not float64 first
+    values = np.concatenate(parts)
     expected = np.asarray(explainer.expected_value, dtype=np.float64)
     base = np.tile(expected, (values.shape[0], *([1] * expected.ndim)))  # the same for every row
     return Attribution(values, base, "linear", np.arange(X.shape[0]))

@@ -205,3 +205,49 @@ def test_a_wide_explanation_is_cut_to_its_strongest_features_and_still_adds_up(m
     narrow_enough = Explained(np.arange(6), values[:, :, :5], done.base, "tree", "raw")
     narrow_mean_abs = mean_abs_shap(narrow_enough.values)  # 5 = 4 + 1: nothing to sum
     assert narrowed(narrow_enough, names[:5], narrow_mean_abs)[0] is narrow_enough
+
+
+def test_wide_values_are_summarised_a_block_of_rows_at_a_time(monkeypatch):
+    """A transposed view (shap's (rows, features, classes) read as (rows, classes, features)),
+    summed in blocks of a few rows, gives what whole-array arithmetic gives."""
+    monkeypatch.setattr(podium_explain, "SAVED_FEATURES", 4)
+    monkeypatch.setattr(podium_explain, "BLOCK_BYTES", 200)  # 2 rows of 3 x 10 float32 a block
+    rng = np.random.default_rng(2)
+    values = rng.normal(size=(7, 10, 3)).astype(np.float32).transpose(0, 2, 1)
+    mean_abs = mean_abs_shap(values)
+    assert np.allclose(mean_abs, np.abs(values).mean(axis=0), atol=1e-6)
+    done = Explained(np.arange(7), values, rng.normal(size=(7, 3)), "tree", "raw class score")
+    cut, columns, _ = narrowed(done, [f"f{j}" for j in range(10)], mean_abs)
+    rest = np.setdiff1d(np.arange(10), columns)
+    assert np.array_equal(cut.values[:, :, :4], values[:, :, columns])
+    assert np.allclose(cut.values[:, :, 4], values[:, :, rest].sum(axis=2), atol=1e-5)
+    assert mean_abs_shap(values[:0]).shape == (3, 10)
+    empty = Explained(np.arange(0), values[:0], done.base[:0], "tree", "raw class score")
+    assert narrowed(empty, [f"f{j}" for j in range(10)], mean_abs)[0].values.shape == (0, 3, 5)
+
+
+def test_plots_drawn_by_worker_processes_are_those_drawn_here(tmp_path, monkeypatch):
+    """On large data the plots are drawn by worker processes: the same images, in order,
+    each saved under its own name."""
+    from podium import cpus, shap_files
+    from podium.shap_files import _draw_all, _Plot
+
+    rng = np.random.default_rng(3)
+    expl = shap.Explanation(
+        values=rng.normal(size=(40, 5)), base_values=np.zeros(40),
+        data=rng.normal(size=(40, 5)), feature_names=[f"f{j}" for j in range(5)],
+    )  # fmt: skip
+    plots = [
+        _Plot(tmp_path / "bar.png", "bar", expl, ("bar", "log-odds")),
+        _Plot(tmp_path / "beeswarm.png", "beeswarm", expl, ("beeswarm", "log-odds")),
+        _Plot(tmp_path / "scatter.png", "scatter", expl, (0, 1, "f0")),
+        _Plot(tmp_path / "waterfall.png", "waterfall", expl[3], ("row 3",)),
+    ]
+    with cpus.jobs_limit(1):
+        here = _draw_all(plots, train_rows=10**6)
+    saved = [p.path.read_bytes() for p in plots]
+    monkeypatch.setattr(shap_files, "MIN_PLOTS_PER_WORKER", 1)
+    with cpus.jobs_limit(2):
+        in_workers = _draw_all(plots, train_rows=10**6)
+    assert in_workers == here == saved
+    assert len(set(here)) == len(plots) and all(image[:4] == b"\x89PNG" for image in here)
