@@ -198,7 +198,14 @@ def podium_predictions(comp: str, folder: Path, classes: list[str], ids: list[st
 def scorer(comp: str, y: np.ndarray, n_classes: int):
     if comp == "clickstream":
         return lambda rows, proba, labels: f1_score(y[rows], labels[rows], average="macro")
-    return lambda rows, proba, labels: log_loss(y[rows], proba[rows], labels=range(n_classes))
+
+    def score(rows: np.ndarray, proba: np.ndarray, labels: np.ndarray) -> float:
+        # Rows as written (rounded to a few decimals) sum to 1 only nearly, and scikit-learn
+        # warns on every resample; a competition's scorer renormalises them the same way.
+        p = proba[rows]
+        return log_loss(y[rows], p / p.sum(axis=1, keepdims=True), labels=range(n_classes))
+
+    return score
 
 
 def bootstrap(score, n: int, proba, labels, seed: int) -> tuple[float, float, np.ndarray]:

@@ -29,6 +29,10 @@ class Ensemble(ABC):
 
     name: str
     description: str
+    # Under a deadline the combiners are built in this order, so the ones that finish are the
+    # cheap (greedy: 3 s on a 300 s TalkingData run's 60,000 rows and 12 classes) and the
+    # distinct (stack: 22 s) before the blend (19 s), which mostly repeats greedy's weights.
+    order: int
     weights_: np.ndarray
 
     def __init__(self, score: Score, seed: int = 0) -> None:
@@ -55,18 +59,25 @@ class WeightedBlend(Ensemble):
 
     name = "blend"
     description = "weighted average of probabilities, weights >= 0 summing to 1 (scipy)"
+    order = 3
 
     def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> WeightedBlend:
         m = len(predictions)
 
+        def weights(z: np.ndarray) -> np.ndarray:
+            # The first model's parameter is fixed at 0: the softmax ignores a shift of all of
+            # them, and that flat direction cost Nelder-Mead twice the evaluations.
+            return _softmax(np.concatenate([[0.0], z]))
+
         def loss(z: np.ndarray) -> float:
             check_time()  # the run's deadline: a slow metric cannot overrun the budget
-            return -self.score(y, _average(predictions, _softmax(z)))
+            return -self.score(y, _average(predictions, weights(z)))
 
         from scipy.optimize import minimize
 
-        result = minimize(loss, np.zeros(m), method="Nelder-Mead", options={"maxiter": 200 * m})
-        self.weights_ = _softmax(result.x)
+        options = {"maxiter": 200 * m}
+        result = minimize(loss, np.zeros(m - 1), method="Nelder-Mead", options=options)
+        self.weights_ = weights(result.x)
         return self
 
     def predict(self, predictions: Sequence[np.ndarray]) -> np.ndarray:
@@ -79,6 +90,7 @@ class GreedySelection(Ensemble):
 
     name = "greedy"
     description = "greedy ensemble selection with replacement (Caruana et al.)"
+    order = 1
     rounds = 40
 
     def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> GreedySelection:
@@ -98,15 +110,26 @@ class GreedySelection(Ensemble):
 
 
 class Stacker(Ensemble):
-    """A multinomial logistic regression on the base models' log-probabilities."""
+    """A multinomial logistic regression on the base models' log-probabilities, with an L2
+    penalty of :attr:`l2` times the squared weights per row's mean log loss, whatever the
+    number of rows (scikit-learn's ``C`` is per row summed: ``C = 1 / (2 * l2 * rows)``).
+
+    With many classes the stacker has ``classes x models x classes`` weights, and the penalty
+    matters: on the out-of-fold predictions of a 300 s TalkingData run (5 models, 12 classes,
+    5 folds of 48,000 rows), ``C = 1`` scored 2.4221, worse than its best model (2.4200), and
+    ``C = 0.01`` (l2 1e-3) 2.4185; 0.003 and 0.03 scored 2.4190 and 2.4189. A binary stacker
+    has one weight per model, on which the penalty hardly bites."""
 
     name = "stack"
-    description = "logistic regression on the base models' log-probabilities"
+    description = "logistic regression on the base models' log-probabilities (L2 1e-3 per row)"
+    order = 2
+    l2 = 1e-3
 
     def fit(self, predictions: Sequence[np.ndarray], y: np.ndarray) -> Stacker:
         from sklearn.linear_model import LogisticRegression
 
-        self.model_ = LogisticRegression(C=1.0, max_iter=1000).fit(self._inputs(predictions), y)
+        C = 1.0 / (2 * self.l2 * max(len(y), 1))
+        self.model_ = LogisticRegression(C=C, max_iter=1000).fit(self._inputs(predictions), y)
         coef = np.abs(self.model_.coef_).reshape(len(self.model_.coef_), len(predictions), -1)
         strength = coef.sum(axis=(0, 2))
         self.weights_ = strength / max(strength.sum(), EPS)

@@ -106,7 +106,7 @@ def build_ensembles(
         return -LOG_LOSS.score(y_true, proba)
 
     ensembles = []
-    for name in ENSEMBLES.names():
+    for name in sorted(ENSEMBLES.names(), key=lambda n: ENSEMBLES.get(n).order):
         cls = ENSEMBLES.get(name)
         make: Callable[[], Ensemble]
         if metric.needs == "label":

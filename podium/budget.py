@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-# Kept back from the budget for ensembles, SHAP plots, the report and the files.
-RESERVE_FRACTION = 0.08
+# Kept back from the budget for ensembles, SHAP plots, the report and the files. The ensembles
+# get 8% of the budget: on real TalkingData (60,000 rows, 12 classes) greedy selection and the
+# stack take 25 s, and at 300 s a 4% share left every ensemble out.
+RESERVE_FRACTION = 0.12
 RESERVE_SECONDS = 10.0
 # Of that reserve, kept back from the ensembles for SHAP plots, the report and the files.
 FILES_FRACTION = 0.04
