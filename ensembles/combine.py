@@ -111,7 +111,7 @@ class Stacker(Ensemble):
     With many classes the stacker has ``classes x models x classes`` weights, and the penalty
     matters: on the out-of-fold predictions of a 300 s TalkingData run (5 models, 12 classes,
     5 folds of 48,000 rows), ``C = 1`` scored 2.4221, worse than its best model (2.4200), and
-    ``C = 0.01`` (l2 1e-3) 2.4185; 0.003 and 0.03 scored 2.4190 and 2.4189. A binary stacker
+    ``C = 0.01`` (l2 1e-3) 2.4185; ``C`` = 0.003 and 0.03 scored 2.4190 and 2.4189. A binary stacker
     has one weight per model, on which the penalty hardly bites."""
 
     name = "stack"

@@ -45,7 +45,7 @@ FOLDER = "explanations"
 # A saved Explanation keeps the features with the largest mean |SHAP| and sums the others into
 # one column, so the file stays small on wide data and every row still adds up.
 SAVED_FEATURES = 100
-BLOCK_BYTES = 32 << 20  # rows summed at a time by mean_abs_shap
+BLOCK_BYTES = 32 << 20  # a block of rows, summarised at a time (mean_abs_shap, narrowed)
 
 
 @dataclass

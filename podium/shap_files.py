@@ -106,7 +106,7 @@ def write_explanations(
         if result.model == featured:
             single = _waterfalls(stage, result, expl, entry, dataset)
         plans[result.model] = plan
-    todo = [plan for name in plotted for plan in plans[name]] + [plan for _, plan in single]
+    todo = [item for name in plotted for item in plans[name]] + [item for _, item in single]
     drawn = iter(_draw_all(todo, len(dataset.y)))
     figures.by_entry = {name: [next(drawn) for _ in plans[name]] for name in plotted}  # best first
     figures.single = [(caption, next(drawn)) for caption, _ in single]
