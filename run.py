@@ -7,7 +7,7 @@ STARTED = time.monotonic()  # --time-budget counts from here, before the heavy i
 
 import sys  # noqa: E402
 
-from podium.cpus import set_passive_waiting  # noqa: E402
+from core.cpus import set_passive_waiting  # noqa: E402
 
 set_passive_waiting()  # before any OpenMP or BLAS runtime loads (numpy, LightGBM, XGBoost)
 

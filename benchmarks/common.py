@@ -16,11 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from competitions.spec import CompetitionSpec, Dataset  # noqa: E402
+from core.folds import make_folds  # noqa: E402
+from core.metrics import get_metric  # noqa: E402
 from features.base import FeatureSet  # noqa: E402
 from podium.budget import Budget  # noqa: E402
 from podium.entries import EntryRunner  # noqa: E402
-from podium.folds import make_folds  # noqa: E402
-from podium.metrics import get_metric  # noqa: E402
 from podium.options import RunOptions  # noqa: E402
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from podium.cpus import usable_cpus  # noqa: E402
+from core.cpus import usable_cpus  # noqa: E402
 
 DEFAULT_ARGS = "--preset quick --models logreg,lgbm --shap-rows 0 --no-report"
 

@@ -5,7 +5,7 @@ Adding a competition is one module that defines a :class:`CompetitionSpec` plus 
 
 from competitions import clickstream, hotstar, statso, talkingdata, taobao
 from competitions.spec import CompetitionSpec, DataFile, Dataset
-from podium.registry import Registry
+from core.registry import Registry
 
 COMPETITIONS: Registry[CompetitionSpec] = Registry("competition")
 COMPETITIONS.add(hotstar.SPEC.name, hotstar.SPEC)

@@ -34,13 +34,13 @@ from competitions.tables import (
     read_tables,
     require_values,
 )
+from core.errors import DataError
+from core.folds import FoldScheme
 from features.aggregates import category_shares, numeric_aggregates, word_bag
 from features.base import FeatureSet
 from features.clusters import ClusterView
 from features.events import activity_features
 from features.items import one_hot
-from podium.errors import DataError
-from podium.folds import FoldScheme
 from submissions.formats import LabelJSON
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from competitions.spec import DataFile
-from podium.errors import DataError
+from core.errors import DataError
 
 
 def find_files(root: Path, files: Sequence[DataFile]) -> dict[str, Path]:

@@ -20,12 +20,12 @@ import orjson
 from competitions.files import read_bytes
 from competitions.hotstar_sample import SOAPS, SPORTS, generate
 from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
+from core.atomic import write_bytes
+from core.errors import DataError
+from core.folds import FoldScheme
 from features.base import FeatureSet
 from features.clusters import ClusterView
 from features.usage import FieldSpec, UsageFeatures
-from podium.atomic import write_bytes
-from podium.errors import DataError
-from podium.folds import FoldScheme
 from submissions.formats import ProbabilityCSV
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from core.folds import FoldScheme
+from core.types import Task
 from features.base import FeatureSet
 from features.clusters import ClusterView
-from models.base import Task
-from podium.folds import FoldScheme
 from submissions.formats import SubmissionFormat
 
 if TYPE_CHECKING:
@@ -145,3 +145,6 @@ class CompetitionSpec:
     # Unsupervised segmentation of the rows: the whole task of a "segmentation" competition,
     # and an extra view (``--segment``) of a supervised one.
     segmentation: Segmentation | None = None
+    # Writes a data set from ``synthesize`` as the competition's real files in a folder, so that
+    # ``load`` reads it back: the proof that the synthetic sample is faithful to the real schema.
+    write_files: Callable[[Dataset, Path], None] | None = None

@@ -62,9 +62,9 @@ from competitions.statso_sample import (
     generate_scale,
 )
 from competitions.tables import Column, check_values, read_csv, require_values
+from core.atomic import write_bytes
+from core.folds import FoldScheme
 from features.base import FeatureSet
-from podium.atomic import write_bytes
-from podium.folds import FoldScheme
 from submissions.formats import AssignmentsCSV
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from competitions.files import MAX_LINE_BYTES, open_lines
-from podium.errors import DataError
+from core.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd

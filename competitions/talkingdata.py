@@ -41,10 +41,10 @@ from competitions.tables import (
     require_values,
 )
 from competitions.talkingdata_sample import GROUPS, SCALES, TalkingDataSample, generate_scale
+from core.errors import DataError
+from core.folds import FoldScheme
 from features.base import FeatureSet
 from features.clusters import ClusterView
-from podium.errors import DataError
-from podium.folds import FoldScheme
 from submissions.formats import ProbabilityCSV
 
 if TYPE_CHECKING:

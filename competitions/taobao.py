@@ -61,9 +61,9 @@ from competitions.taobao_sample import (
     generate_scale,
     pid_dtype,
 )
+from core.errors import DataError
+from core.folds import FoldScheme
 from features.base import FeatureSet
-from podium.errors import DataError
-from podium.folds import FoldScheme
 from submissions.formats import AssignmentsCSV
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from models.base import check_time
-from podium.decision import tune_class_weights
-from podium.registry import Registry
+from core.deadlines import check_time
+from core.decision import tune_class_weights
+from core.registry import Registry
 
 # scipy.optimize and scikit-learn are imported where they are used: importing them takes
 # about a second, which every command (--help included) would otherwise pay.

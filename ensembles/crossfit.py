@@ -16,11 +16,11 @@ from functools import partial
 
 import numpy as np
 
+from core.deadlines import OutOfTime, check_time, deadline
+from core.folds import iter_folds
+from core.metrics import Metric, get_metric
+from core.results import CVResult
 from ensembles.combine import ENSEMBLES, DecisionTuned, Ensemble
-from models.base import OutOfTime, check_time, deadline
-from podium.cv import CVResult
-from podium.folds import iter_folds
-from podium.metrics import Metric, get_metric
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from podium.errors import DataError
+from core.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd

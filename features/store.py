@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from core.atomic import atomic_open
+from core.hashing import fingerprint
 from features.base import FeatureSet, FoldFeatures
-from podium.atomic import atomic_open
-from podium.hashing import fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd

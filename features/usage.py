@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from core.errors import DataError
 from features.base import FeatureSet
 from features.keyseconds import Pairs, parse_pairs
-from podium.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from models.base import Matrix, Model, Task
+from core.types import Matrix, Task
+from models.base import Model
 
 
 class SeedBag(Model):

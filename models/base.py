@@ -7,60 +7,17 @@ convention: P(positive) as a 1-D array for a binary task, an ``(n, k)`` array fo
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from podium.registry import Registry
+from core.deadlines import check_time
+from core.registry import Registry
+from core.types import Matrix, Task
 
 if TYPE_CHECKING:
     import optuna
-    import scipy.sparse as sp
-
-Task = Literal["binary", "multiclass"]
-# A string, so that scipy is imported only where a matrix is built or fitted.
-Matrix: TypeAlias = "sp.csr_matrix | np.ndarray"
-
-_DEADLINE: ContextVar[float | None] = ContextVar("podium_deadline", default=None)
-
-
-class OutOfTime(Exception):
-    """A fit was stopped because the run's deadline passed (see :func:`deadline`)."""
-
-
-@contextmanager
-def deadline(at: float | None) -> Iterator[None]:
-    """Fits started inside the block stop at ``at`` (a :func:`time.monotonic` value).
-
-    Boosters check it after every iteration and raise :class:`OutOfTime`; every model checks
-    it before and after fitting. ``None`` means no deadline.
-    """
-    token = _DEADLINE.set(at)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
-
-
-def current_deadline() -> float | None:
-    """The deadline set by the innermost :func:`deadline` block, or None."""
-    return _DEADLINE.get()
-
-
-def out_of_time() -> bool:
-    at = _DEADLINE.get()
-    return at is not None and time.monotonic() >= at
-
-
-def check_time() -> None:
-    """Raise :class:`OutOfTime` when the deadline has passed; boosters call it per iteration."""
-    if out_of_time():
-        raise OutOfTime("the time budget ran out during a fit")
 
 
 class Model(ABC):

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from models.base import Matrix, Model
-from podium.decision import tune_class_weights
+from core.decision import tune_class_weights
+from core.types import Matrix
+from models.base import Model
 
 
 class TunedDecision(Model):

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from models.base import Matrix, Model, check_time, register_model
-from podium.cpus import fit_threads
+from core.cpus import fit_threads
+from core.deadlines import check_time
+from core.types import Matrix
+from models.base import Model, register_model
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def threads(n_rows: int) -> int:
-    """Threads for a fit on ``n_rows`` rows (:func:`podium.cpus.fit_threads`)."""
+    """Threads for a fit on ``n_rows`` rows (:func:`core.cpus.fit_threads`)."""
     return fit_threads(n_rows)
 
 

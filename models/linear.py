@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from models.base import Matrix, Model, register_model
+from core.types import Matrix
+from models.base import Model, register_model
 
 if TYPE_CHECKING:
     import optuna

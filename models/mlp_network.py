@@ -10,7 +10,8 @@ import numpy as np
 from sklearn.metrics import log_loss
 from sklearn.neural_network import MLPClassifier
 
-from models.base import Matrix, check_time
+from core.deadlines import check_time
+from core.types import Matrix
 from models.gbm import early_stopping_split
 
 

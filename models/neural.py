@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from models.base import Matrix, register_model
+from core.types import Matrix
+from models.base import register_model
 from models.classic import PipelineModel
 
 if TYPE_CHECKING:

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from models.base import Matrix, Model, check_time, register_model
+from core.deadlines import check_time
+from core.types import Matrix
+from models.base import Model, register_model
 from models.gbm import booster_fit, threads
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from competitions.spec import Dataset
+from core.atomic import write_text
+from core.metrics import get_metric
+from core.results import CVResult
 from features.base import FeatureSet
-from podium.atomic import write_text
-from podium.cv import CVResult
 from podium.explain import HOW_ENSEMBLES_ARE_EXPLAINED
-from podium.metrics import get_metric
 from podium.report import ReportInputs, render
 
 if TYPE_CHECKING:

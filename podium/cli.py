@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from competitions import COMPETITIONS
+from core.errors import ConfigError, DiskFull, PodiumError, causes, disk_full
 from models import MODELS
-from podium.errors import ConfigError, DiskFull, PodiumError, causes, disk_full
 from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
 from podium.present import (

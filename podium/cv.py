@@ -8,18 +8,22 @@ import shutil
 import time
 import warnings
 from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from core import cpus
+from core.atomic import write_bytes
+from core.deadlines import current_deadline, deadline
+from core.folds import iter_folds
+from core.metrics import Metric
+from core.results import CVResult
+from core.types import Matrix
 from features.base import FoldFeatures
-from models.base import Matrix, Model, current_deadline, deadline
-from podium import cpus, faults, stopping
-from podium.atomic import write_bytes
-from podium.folds import iter_folds
-from podium.metrics import Metric
+from models.base import Model
+from podium import faults, stopping
 
 # A pruned or stopped trial closes the fold generator early; joblib then warns that the
 # folds still running were cancelled, which is what podium meant to happen.
@@ -28,46 +32,6 @@ warnings.filterwarnings(
     message=r".*You could benefit from adjusting the input task iterator",
     category=UserWarning,
 )
-
-
-@dataclass
-class CVResult:
-    """Out-of-fold and test predictions of one model, with its fold scores and timings."""
-
-    model: str
-    oof: np.ndarray
-    test: np.ndarray
-    fold_scores: list[float]
-    oof_score: float
-    fit_seconds: float
-    predict_seconds: float
-    params: dict[str, object] = field(default_factory=dict)
-    # Out-of-fold score on named subsets of the rows (e.g. devices with / without events).
-    subset_scores: dict[str, float] = field(default_factory=dict)
-    # Per-class scores of the out-of-fold predictions (F1 per class for label metrics).
-    class_scores: dict[str, float] = field(default_factory=dict)
-    # SHAP values of the explained out-of-fold rows, each from the fold model that did not
-    # train on it: (rows, features) or (rows, classes, features), with each row's base value
-    # (rows,) or (rows, classes) and the explainer used (podium.shapley). None: not explained.
-    shap: np.ndarray | None = None
-    shap_rows: np.ndarray | None = None
-    shap_base: np.ndarray | None = None
-    shap_method: str = ""
-    shap_seconds: float = 0.0
-    kind: str = "model"  # "model" or "ensemble"
-    tuned: bool = False  # hyperparameters or decision rule tuned (inside the folds)
-    trials: int = 0  # Optuna trials behind the parameters (0: not tuned by Optuna)
-    # The fold models, kept only when asked (to explain them); the runner saves those of the
-    # shipped entry (podium.explain) and releases the rest.
-    models: list[Model] | None = None
-
-    @property
-    def cv_mean(self) -> float:
-        return float(np.mean(self.fold_scores))
-
-    @property
-    def cv_std(self) -> float:
-        return float(np.std(self.fold_scores))
 
 
 def cross_validate(
@@ -172,7 +136,7 @@ def _fit_folds(
 ) -> Generator[FoldOutput, None, None]:
     """The fits of the folds in ``todo``, in order: one after another, or on large enough data
     in parallel worker processes, one single-threaded fold per usable CPU
-    (:mod:`podium.cpus`). Each fold's result is the same either way."""
+    (:mod:`core.cpus`). Each fold's result is the same either way."""
 
     def tasks() -> Iterator[tuple[Matrix, Matrix, np.ndarray, np.ndarray]]:
         for k, train_idx, valid_idx in todo:

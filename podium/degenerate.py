@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from podium.errors import ConfigError, DataError
+from core.errors import ConfigError, DataError
 
 
 def check_rows(n_rows: int, source: str, *, minimum: int = 1, purpose: str = "learn from") -> None:

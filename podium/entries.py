@@ -31,14 +31,19 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from competitions.spec import CompetitionSpec, Dataset
+from core.deadlines import OutOfTime, deadline
+from core.folds import iter_folds
+from core.hashing import fingerprint
+from core.metrics import Metric, get_metric
+from core.results import CVResult
+from core.types import Task
 from features.base import FeatureSet, FoldFeatures
 from models import MODELS, Model, make_model
 from models.bag import SeedBag
-from models.base import OutOfTime, Task, deadline, is_tunable
+from models.base import is_tunable
 from models.decision import TunedDecision
 from podium.budget import Budget
 from podium.cv import (
-    CVResult,
     FoldCheckpoint,
     average_shap,
     bag_results,
@@ -46,9 +51,6 @@ from podium.cv import (
     explain,
     first_round_share,
 )
-from podium.folds import iter_folds
-from podium.hashing import fingerprint
-from podium.metrics import Metric, get_metric
 from podium.options import RunOptions
 from podium.progress import TuningProgress
 

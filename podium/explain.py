@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from podium.atomic import atomic_open
-from podium.cv import CVResult
+from core.atomic import atomic_open
+from core.results import CVResult
 from podium.shapley import output_of
 
 if TYPE_CHECKING:

@@ -26,16 +26,16 @@ from scipy.special import expit, softmax
 
 from competitions import get_competition
 from competitions.spec import Dataset
+from core.atomic import write_bytes
+from core.errors import ConfigError
+from core.metrics import get_metric
 from models.bag import SeedBag
 from models.base import Model
 from models.decision import TunedDecision
 from podium import shap_plots
-from podium.atomic import write_bytes
-from podium.errors import ConfigError
 from podium.explain import Explained, to_explanation
 from podium.featurize import Featurized, featurize
 from podium.loading import load_dataset
-from podium.metrics import get_metric
 from podium.options import RunOptions
 from podium.shap_files import MODELS_FOLDER, safe_name
 from podium.shapley import explain_model

@@ -21,13 +21,13 @@ import numpy as np
 import competitions
 import features
 from competitions.spec import CompetitionSpec, Dataset
+from core.errors import ConfigError
+from core.hashing import file_fingerprint, fingerprint
 from features.base import FeatureSet, FoldFeatures
 from features.clusters import METHODS, cluster_features
 from features.store import CacheKey, FeatureStore
 from features.target_encoding import target_encodings
 from podium import faults
-from podium.errors import ConfigError
-from podium.hashing import file_fingerprint, fingerprint
 from podium.options import RunOptions
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from podium.metrics import get_metric
+from core.metrics import get_metric
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from podium.cv import CVResult
-from podium.metrics import Metric
+from core.metrics import Metric
+from core.results import CVResult
 
 # Other tools read these columns; add new ones, never rename.
 CONTRACT_COLUMNS = ("model", "metric", "cv_mean", "cv_std", "fit_seconds")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from competitions.files import find_files, present_files
 from competitions.spec import CompetitionSpec, Dataset
-from podium.hashing import file_fingerprint, fingerprint, frame_fingerprint
+from core.hashing import file_fingerprint, fingerprint, frame_fingerprint
 from podium.options import RunOptions
 
 log = logging.getLogger(__name__)

@@ -11,11 +11,11 @@ import numpy as np
 
 from competitions import COMPETITIONS
 from competitions.files import present_files
+from core.metrics import get_metric
 from features.store import cache_entries
 from podium.featurize import CACHE
 from podium.history import run_history
 from podium.loading import DATA_ROOT
-from podium.metrics import get_metric
 from podium.validation import RUNS_ROOT
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from podium.errors import ConfigError
+from core.errors import ConfigError
 from podium.options import RunOptions
 
 BOOSTERS = ("lgbm", "xgb", "catboost")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
-from podium.metrics import Metric
+from core.metrics import Metric
 
 if TYPE_CHECKING:
     from podium.allocate import Step

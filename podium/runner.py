@@ -23,19 +23,20 @@ from typing import Any
 import pandas as pd
 
 from competitions.spec import CompetitionSpec, Dataset
+from core import cpus
+from core.atomic import write_text
+from core.errors import ConfigError
+from core.folds import make_folds
+from core.metrics import confusion, get_metric, per_class_f1
 from ensembles import build_ensembles
-from podium import __version__, cpus, faults, stopping
+from podium import __version__, faults, stopping
 from podium.artifacts import write_predictions, write_report, write_schedule
-from podium.atomic import write_text
 from podium.budget import RESERVE_FRACTION, RESERVE_SECONDS, Budget
 from podium.degenerate import check_features, check_labels, check_rows
 from podium.entries import EntryRunner
-from podium.errors import ConfigError
 from podium.featurize import featurize
-from podium.folds import make_folds
 from podium.leaderboard import build_leaderboard, to_markdown
 from podium.loading import dataset_fingerprint, load_dataset
-from podium.metrics import confusion, get_metric, per_class_f1
 from podium.options import RunOptions
 from podium.presets import apply_preset
 from podium.segment_run import run_segmentation

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from competitions.spec import CompetitionSpec, Dataset, Question
+from core.atomic import write_bytes, write_text
 from podium import plots
-from podium.atomic import write_bytes, write_text
 from podium.report import frame_table, render_segmentation
 from podium.segment import MethodResult, SegmentationResult, profile_table, segment
 from submissions.formats import AssignmentsCSV

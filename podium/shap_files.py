@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from competitions.spec import Dataset
+from core import cpus
+from core.atomic import write_bytes
+from core.results import CVResult
 from features.base import FeatureSet
-from podium import cpus, shap_plots
-from podium.atomic import write_bytes
-from podium.cv import CVResult
+from podium import shap_plots
 from podium.explain import (
     FOLDER,
     HOW_ENSEMBLES_ARE_EXPLAINED,

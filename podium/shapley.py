@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from models.base import Matrix, Model
+from core.types import Matrix
+from models.base import Model
 
 # Background rows of the model-agnostic explainer, and rows it explains per step (it checks
 # the time between steps).

@@ -30,7 +30,7 @@ import optuna
 import sqlalchemy.exc
 from optuna.trial import FrozenTrial
 
-from podium.errors import ConfigError
+from core.errors import ConfigError
 from podium.options import masked
 
 log = logging.getLogger(__name__)

@@ -45,12 +45,15 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from core.atomic import write_bytes
+from core.deadlines import OutOfTime, deadline
+from core.hashing import fingerprint
+from core.metrics import Metric
+from core.results import CVResult
+from core.types import Matrix
 from features.base import FoldFeatures
-from models.base import Matrix, Model, OutOfTime, deadline
-from podium.atomic import write_bytes
-from podium.cv import CVResult, FoldCheckpoint, cross_validate
-from podium.hashing import fingerprint
-from podium.metrics import Metric
+from models.base import Model
+from podium.cv import FoldCheckpoint, cross_validate
 from podium.sharing import ALIVE, FINISHED, full, needs_trial, requeue, unneeded
 from podium.sharing import trials as _trials
 from podium.storage import ask, heartbeat, on_stale_trial

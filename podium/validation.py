@@ -10,8 +10,8 @@ from typing import Any
 
 from competitions import get_competition
 from competitions.spec import SYNTHETIC_SCALES, CompetitionSpec
+from core.errors import ConfigError
 from models import MODELS
-from podium.errors import ConfigError
 from podium.featurize import check_options
 from podium.options import MAX_FOLDS, MAX_SEED_BAGS, RunOptions
 from podium.presets import get_preset

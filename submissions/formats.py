@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from podium.atomic import write_bytes
-from podium.errors import SubmissionError
+from core.atomic import write_bytes
+from core.errors import SubmissionError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,8 +16,8 @@ from competitions import clickstream as cs
 from competitions import talkingdata as td
 from competitions.files import MAX_LINE_BYTES, find_files, open_lines
 from competitions.tables import Column, read_csv
+from core.errors import DataError
 from podium import cli, runner
-from podium.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ("--models", "logreg", "--folds", "3", "--shap-rows", "0", "--no-report", "--no-progress")

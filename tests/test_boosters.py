@@ -15,8 +15,9 @@ import xgboost
 from scipy.special import expit, softmax
 from sklearn.metrics import log_loss, roc_auc_score
 
+from core.deadlines import OutOfTime, deadline
 from models import CatBoostModel, XGBoostModel, make_model
-from models.base import Model, OutOfTime, deadline
+from models.base import Model
 
 NAMES = ["xgb", "catboost"]
 ROUNDS = {"xgb": "num_boost_round", "catboost": "iterations"}

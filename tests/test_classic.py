@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from core.deadlines import OutOfTime, deadline
+from core.metrics import get_metric
 from models import make_model
-from models.base import Model, OutOfTime, deadline
+from models.base import Model
 from models.classic import stratified_sample
 from models.gbm import early_stopping_split
 from models.neural import hidden_layers
-from podium.metrics import get_metric
 
 log_loss = get_metric("log_loss").score
 

@@ -13,12 +13,12 @@ import pytest
 from competitions import clickstream as cs
 from competitions.clickstream_sample import generate
 from competitions.files import find_files
+from core.decision import tune_class_weights
+from core.errors import DataError, SubmissionError
+from core.metrics import get_metric
 from models import make_model
 from models.base import Model
 from models.decision import TunedDecision
-from podium.decision import tune_class_weights
-from podium.errors import DataError, SubmissionError
-from podium.metrics import get_metric
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import disk_full
 from podium import cli
-from podium.errors import disk_full
 
 pytestmark = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 

@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from core.folds import FoldScheme, make_folds
+from core.metrics import get_metric
+from core.results import CVResult
 from ensembles import ENSEMBLES, build_ensembles, cross_fit
 from ensembles.combine import GreedySelection, WeightedBlend
 from ensembles.crossfit import MAX_BASE_MODELS, as_matrix
 from models import make_model
-from podium.cv import CVResult, cross_validate
+from podium.cv import cross_validate
 from podium.explain import ensemble_shap
-from podium.folds import FoldScheme, make_folds
-from podium.metrics import get_metric
 
 AUC = get_metric("roc_auc")
 

@@ -10,14 +10,14 @@ import pytest
 import scipy.sparse as sp
 
 from competitions import talkingdata
+from core.folds import FoldScheme, make_folds
+from core.metrics import get_metric
 from features.base import FeatureSet, FoldFeatures
 from features.clusters import ClusterView, cluster_features
 from features.target_encoding import encode, target_encodings
 from models import make_model
 from podium.cli import main
 from podium.cv import cross_validate
-from podium.folds import FoldScheme, make_folds
-from podium.metrics import get_metric
 from podium.options import RunOptions
 from podium.runner import run
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from podium.errors import ConfigError
-from podium.folds import FoldScheme, iter_folds, make_folds
+from core.errors import ConfigError
+from core.folds import FoldScheme, iter_folds, make_folds
 
 
 def test_stratified_folds_cover_each_row_once_and_keep_class_balance():

@@ -7,7 +7,7 @@ import pytest
 
 from competitions import hotstar
 from competitions.files import find_files
-from podium.errors import DataError
+from core.errors import DataError
 
 
 def write_json(folder: Path, name: str, payload: object) -> Path:

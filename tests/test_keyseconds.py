@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from core.errors import DataError
 from features.keyseconds import parse_pairs
-from podium.errors import DataError
 
 
 def parse(values, free_text=False):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, log_loss, roc_auc_score
 
-from podium.metrics import get_metric
+from core.metrics import get_metric
 
 
 @pytest.mark.parametrize("seed", range(30))

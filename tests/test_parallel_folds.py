@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from core import cpus
+from core.deadlines import OutOfTime, deadline
+from core.metrics import get_metric
 from models import make_model
-from models.base import OutOfTime, deadline
-from podium import cpus
 from podium.cv import FoldCheckpoint, cross_validate
-from podium.metrics import get_metric
 
 ROWS = cpus.PARALLEL_FOLDS_ROWS + 1000  # large enough for worker processes, small for speed
 

@@ -11,9 +11,9 @@ import pytest
 from test_cli import cli, only_run_folder
 from test_tuning import run_folder
 
+from core.errors import ConfigError
 from models import MODELS
 from podium.cli import build_parser
-from podium.errors import ConfigError
 from podium.options import RunOptions
 from podium.presets import PRESETS, apply_preset
 from podium.validation import validate_options

@@ -6,11 +6,11 @@ import pytest
 import scipy.sparse as sp
 
 from competitions import COMPETITIONS
+from core.errors import ConfigError
+from core.metrics import METRICS, get_metric
+from core.registry import Registry
 from models import MODELS, make_model
 from models.base import Model, is_tunable
-from podium.errors import ConfigError
-from podium.metrics import METRICS, get_metric
-from podium.registry import Registry
 
 
 def test_registry_refuses_duplicates_and_explains_unknown_names():

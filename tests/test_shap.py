@@ -11,11 +11,14 @@ import scipy.sparse as sp
 import shap
 from scipy.special import expit, softmax
 
+from core.folds import FoldScheme, make_folds
+from core.metrics import get_metric
+from core.results import CVResult
 from models import make_model
 from models.bag import SeedBag
 from models.base import Model
 from podium import explain as podium_explain
-from podium.cv import CVResult, cross_validate, explain
+from podium.cv import cross_validate, explain
 from podium.explain import (
     Explained,
     level2_shap,
@@ -25,8 +28,6 @@ from podium.explain import (
     save,
     to_explanation,
 )
-from podium.folds import FoldScheme, make_folds
-from podium.metrics import get_metric
 from podium.shapley import explain_model
 
 QUICK = {"lgbm": {"num_boost_round": 60}, "xgb": {"num_boost_round": 60},
@@ -229,7 +230,8 @@ def test_wide_values_are_summarised_a_block_of_rows_at_a_time(monkeypatch):
 def test_plots_drawn_by_worker_processes_are_those_drawn_here(tmp_path, monkeypatch):
     """On large data the plots are drawn by worker processes: the same images, in order,
     each saved under its own name."""
-    from podium import cpus, shap_files
+    from core import cpus
+    from podium import shap_files
     from podium.shap_files import _draw_all, _Plot
 
     rng = np.random.default_rng(3)

@@ -15,7 +15,7 @@ from competitions import COMPETITIONS
 from competitions import statso as st
 from competitions.files import find_files
 from competitions.statso_sample import COLUMNS, INTEREST_COUNTS, NUMERIC, generate
-from podium.errors import DataError
+from core.errors import DataError
 
 HEADER = ",".join(COLUMNS)
 ROWS = (

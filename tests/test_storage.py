@@ -12,8 +12,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from podium.errors import ConfigError
-from podium.metrics import get_metric
+from core.errors import ConfigError
+from core.metrics import get_metric
 from podium.storage import ask, open_storage
 from podium.tuning import ModelTuner
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from competitions import COMPETITIONS
-from podium.errors import SubmissionError
+from core.errors import SubmissionError
 from submissions.formats import ProbabilityCSV
 
 FORMAT = ProbabilityCSV(id_column="ID", columns=("segment",))

@@ -9,7 +9,7 @@ import pytest
 
 from competitions import talkingdata as td
 from competitions.files import find_files
-from podium.errors import DataError
+from core.errors import DataError
 
 GROUPS = "F23-,F24-26,F27-28,F29-32,F33-42,F43+,M22-,M23-26,M27-28,M29-31,M32-38,M39+"
 

@@ -16,7 +16,7 @@ from competitions import COMPETITIONS
 from competitions import taobao as tb
 from competitions.files import find_files
 from competitions.taobao_sample import PIDS, SEGMENTS, START, generate, write_files
-from podium.errors import DataError
+from core.errors import DataError
 
 DAY = 86400
 RAW = f"""user,time_stamp,adgroup_id,pid,nonclk,clk

@@ -16,10 +16,10 @@ import pytest
 import scipy.sparse as sp
 from test_cli import ROOT, cli  # the same run.py runner as the CLI tests
 
+from core.deadlines import OutOfTime, deadline
+from core.hashing import fingerprint
 from models import make_model
-from models.base import OutOfTime, deadline
 from podium.budget import Budget
-from podium.hashing import fingerprint
 from podium.tuning import TrialSeededTPE
 
 
@@ -207,7 +207,7 @@ def test_under_a_budget_the_portfolio_is_queued_right_after_the_defaults(
 ):
     import optuna
 
-    from podium.metrics import get_metric
+    from core.metrics import get_metric
     from podium.storage import open_storage
     from podium.tuning import ModelTuner
 

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.errors import DataError
 from features.usage import RARE, FieldSpec, UsageFeatures
-from podium.errors import DataError
 
 
 def frame(rows: dict[str, dict[str, str]]) -> pd.DataFrame:

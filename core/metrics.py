@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from podium.registry import Registry
+from core.registry import Registry
 
 
 def _skm() -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from podium.errors import FULL_ERRNOS, DiskFull
+from core.errors import FULL_ERRNOS, DiskFull
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from podium.errors import ConfigError
+from core.errors import ConfigError
 
 FoldKind = Literal["kfold", "stratified", "group", "stratified_group"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from podium.errors import ConfigError
+from core.errors import ConfigError
 
 T = TypeVar("T")
 
