@@ -27,7 +27,7 @@ from core import cpus
 from core.atomic import write_text
 from core.errors import ConfigError
 from core.folds import make_folds
-from core.metrics import confusion, get_metric, per_class_f1
+from core.metrics import confusion, get_metric
 from ensembles import build_ensembles
 from podium import __version__, faults, stopping
 from podium.artifacts import write_predictions, write_report, write_schedule
@@ -150,24 +150,9 @@ def run(
             results, dataset.y, fold, metric, seed=options.seed, until=budget.ensembles_end()
         )
         for ensemble in ensembles:
-            log.info(
-                "%-8s %s %.4f ± %.4f (weights %s)",
-                ensemble.model, metric.name, ensemble.cv_mean, ensemble.cv_std,
-                ensemble.params["weights"],
-            )  # fmt: skip
+            runner.scorer.score(ensemble)
         results += ensembles
         faults.point("ensembles")
-        for ensemble in ensembles:
-            ensemble.subset_scores = {
-                name: metric.score(dataset.y[mask], ensemble.oof[mask])
-                for name, mask in subsets.items()
-            }
-        if metric.needs == "label":
-            for result in results:
-                f1 = per_class_f1(dataset.y, result.oof, len(dataset.classes))
-                result.class_scores = {
-                    f"f1_{c}": float(v) for c, v in zip(dataset.classes, f1, strict=True)
-                }
         leaderboard = build_leaderboard(results, metric)
         best = next(r for r in results if r.model == leaderboard.iloc[0]["model"])
         oracle = None
