@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from podium.leaderboard import build_leaderboard
 from podium.run_folder import CHECKPOINTS, json_text, summary, write_leaderboard, write_summary
 from podium.shap_files import save_fold_models, write_explanations
 
+if TYPE_CHECKING:
+    from podium.allocate import Step
+
 log = logging.getLogger(__name__)
 
 
@@ -47,8 +50,8 @@ class Evaluated:
 
     results: list[CVResult]
     ensembles: list[CVResult]
-    tuning: dict[str, dict[str, Any]]
-    runner: EntryRunner
+    tuning: dict[str, dict[str, Any]]  # tuning.json: each study's outcome
+    schedule: list[Step]  # tuning_schedule.csv: the trials in the order run
 
 
 def prepare(context: RunContext, loaded: Loaded) -> Prepared:
@@ -92,7 +95,7 @@ def evaluate(context: RunContext, prepared: Prepared) -> Evaluated:
         runner.scorer.score(ensemble)
     faults.point("ensembles")
     tuning = {name: outcome.to_json() for name, outcome in runner.tuning.items()}
-    return Evaluated(results + ensembles, ensembles, tuning, runner)
+    return Evaluated(results + ensembles, ensembles, tuning, runner.schedule)
 
 
 def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> RunResult:
@@ -123,8 +126,8 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
     write_leaderboard(stage, board)
     if evaluated.tuning:
         write_text(stage / "tuning.json", json_text(evaluated.tuning))
-    if evaluated.runner.schedule:
-        write_schedule(stage / "tuning_schedule.csv", evaluated.runner.schedule)
+    if evaluated.schedule:
+        write_schedule(stage / "tuning_schedule.csv", evaluated.schedule)
     values = summary(context, prepared.loaded, board) | {
         "test_rows": len(dataset.test),
         "class_balance": dataset.class_balance(),
