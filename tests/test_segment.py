@@ -8,7 +8,7 @@ import pytest
 
 import podium.segment
 from competitions import talkingdata
-from core.metrics import get_metric
+from core.metrics import Metric, get_metric
 from podium.cli import main
 from podium.options import RunOptions
 from podium.runner import run
@@ -42,6 +42,22 @@ def test_kmeans_and_gmm_find_the_true_number_of_blobs():
     assert "lowest BIC" in result.methods[1].reason
     assert kmeans.chosen.score > 0.6
     assert result.pca.shape == (len(X), 2) and result.tsne.shape == (300, 2)
+
+
+def test_the_segmentation_metric_scores_chooses_and_ranks():
+    """A registered clustering metric is used as declared, its direction included: here the
+    negative silhouette, which picks the same K as its lowest."""
+    negative = Metric(
+        "neg_silhouette", lambda X, labels: -SILHOUETTE.func(X, labels), False, "clusters", ""
+    )
+    X, _ = blobs()
+    result = segment(X, ("kmeans",), (2, 8), seed=0, metric=negative, progress=False)
+    kmeans = result.methods[0]
+    assert kmeans.chosen.k == 4 and kmeans.chosen.score < -0.6
+    assert "lowest neg_silhouette" in kmeans.reason
+    board = leaderboard(result, negative)
+    assert set(board["metric"]) == {"neg_silhouette"}
+    assert board["cv_mean"].is_monotonic_increasing and board.loc[0, "model"] == "kmeans-k4"
 
 
 def test_structureless_data_has_a_low_silhouette():
