@@ -107,6 +107,8 @@ class Segmentation:
     questions: tuple[Question, ...] = ()
     # Methods of podium.segment: kmeans, gmm, pca+kmeans, tsne+gmm.
     methods: tuple[str, ...] = ("kmeans", "gmm")
+    # The registered "clusters" metric that scores every clustering and ranks the leaderboard.
+    metric: str = "silhouette"
 
 
 @dataclass(frozen=True)

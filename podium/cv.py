@@ -7,7 +7,7 @@ import pickle
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,6 @@ def cross_validate(
     fold: np.ndarray,
     metric: Metric,
     on_fold_done: Callable[[int, float], None] | None = None,
-    subsets: Mapping[str, np.ndarray] | None = None,
     keep_models: bool = False,
     checkpoint: FoldCheckpoint | None = None,
     fold_features: FoldFeatures | None = None,
@@ -96,9 +95,6 @@ def cross_validate(
         fit_seconds=fit_seconds,
         predict_seconds=predict_seconds,
         params=models[-1].get_params(),
-        subset_scores={
-            name: metric.score(y[mask], oof[mask]) for name, mask in (subsets or {}).items()
-        },
         models=models if keep_models else None,
     )
 

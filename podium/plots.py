@@ -103,12 +103,13 @@ def fold_scores(board: pd.DataFrame, metric: str) -> bytes:
 # Segmentation.
 
 
-def k_scan(scans: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
-    """Per method, silhouette against K, with inertia (elbow) or BIC on a second axis."""
+def k_scan(scans: Sequence[tuple[str, pd.DataFrame]], metric: str) -> bytes:
+    """Per method, the ``metric`` score against K, with inertia (elbow) or BIC on a second
+    axis."""
     fig, axes = pyplot().subplots(1, len(scans), figsize=(5 * len(scans), 3.6), squeeze=False)
     for ax, (method, table) in zip(axes[0], scans, strict=True):
-        ax.errorbar(table["k"], table["silhouette"], yerr=table["silhouette_std"], marker="o")
-        ax.set(title=method, xlabel="K", ylabel="silhouette")
+        ax.errorbar(table["k"], table["score"], yerr=table["score_std"], marker="o")
+        ax.set(title=method, xlabel="K", ylabel=metric)
         other = "inertia" if table["inertia"].notna().any() else "bic"
         if table[other].notna().any():
             twin = ax.twinx()

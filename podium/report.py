@@ -139,12 +139,14 @@ def render_segmentation(
     leaderboard: pd.DataFrame,
     sections: Sequence[tuple[str, Sequence[str | bytes]]],
     details: Mapping[str, object],
+    metric: Metric,
 ) -> str:
     """A segmentation run's report: the summary lines, the leaderboard, then titled sections
     of HTML fragments (str) and images (PNG bytes)."""
     parts = [f"<h1>{html.escape(title)}</h1>"]
     parts += [f"<p>{html.escape(line)}</p>" for line in summary]
-    parts += ["<h2>Leaderboard (silhouette, higher is better)</h2>"]
+    better = "higher" if metric.greater_is_better else "lower"
+    parts += [f"<h2>Leaderboard ({html.escape(metric.name)}, {better} is better)</h2>"]
     parts.append(_leaderboard_table(leaderboard))
     for heading, items in sections:
         parts.append(f"<h2>{html.escape(heading)}</h2>")

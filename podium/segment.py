@@ -4,8 +4,8 @@ cluster profiles. Pure computation; :mod:`podium.segment_run` writes the files.
 Methods (a :class:`~competitions.spec.Segmentation` names which it runs):
 
 * ``kmeans``: KMeans on the competition's scaled matrix (MiniBatchKMeans above
-  :data:`MINIBATCH_ROWS` rows); K with the highest silhouette is chosen, and the elbow of the
-  inertia curve is reported beside it;
+  :data:`MINIBATCH_ROWS` rows); K with the best score is chosen, and the elbow of the inertia
+  curve is reported beside it;
 * ``gmm``: a diagonal Gaussian mixture on the same matrix, fitted on at most
   :data:`FIT_SAMPLE` rows; K with the lowest BIC is chosen;
 * ``pca+kmeans``: KMeans on the first :data:`COMPONENTS` principal components (TruncatedSVD,
@@ -14,10 +14,11 @@ Methods (a :class:`~competitions.spec.Segmentation` names which it runs):
   this method segments a seeded sample of at most :data:`TSNE_ROWS` rows, and its assignments
   and answers cover that sample only.
 
-Silhouettes are exact up to :data:`SILHOUETTE_ROWS` rows. Above that (they cost O(n²)) they
-are computed on three seeded samples of that many rows; the leaderboard shows their mean and
-standard deviation (zero for exact ones). Wide matrices are reduced to :data:`COMPONENTS`
-dimensions first.
+Every clustering is scored by the competition's clustering metric (a ``"clusters"`` metric of
+:mod:`core.metrics`: the silhouette for every competition so far). Scores are exact up to
+:data:`SILHOUETTE_ROWS` rows. Above that (a silhouette costs O(n²)) they are computed on three
+seeded samples of that many rows; the leaderboard shows their mean and standard deviation (zero
+for exact ones). Wide matrices are reduced to :data:`COMPONENTS` dimensions first.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
+
+from core.metrics import Metric
 
 # scikit-learn is imported inside the functions that fit: importing it takes about a second,
 # which every command (--help included) would otherwise pay.
@@ -49,13 +52,13 @@ TSNE_ROWS = 2_000
 
 @dataclass
 class Candidate:
-    """One clustering tried: a method at one K, scored."""
+    """One clustering tried: a method at one K, scored (mean and spread over the samples)."""
 
     method: str
     k: int
     labels: np.ndarray  # per row of the method's rows (all rows, or the t-SNE sample)
-    silhouette: float
-    silhouette_std: float
+    score: float
+    score_std: float
     seconds: float
     inertia: float | None = None
     bic: float | None = None
@@ -100,9 +103,11 @@ def segment(
     methods: Sequence[str],
     k_range: tuple[int, int],
     seed: int,
+    metric: Metric,
     progress: bool = True,
 ) -> SegmentationResult:
-    """Run every method over K in ``k_range`` (inclusive) and choose K for each."""
+    """Run every method over K in ``k_range`` (inclusive), score each clustering with
+    ``metric`` and choose K for each."""
     from sklearn.decomposition import PCA
 
     unknown = set(methods) - set(METHODS)
@@ -114,7 +119,7 @@ def segment(
     if not ks:
         raise ValueError(f"{n} rows are too few to cluster into {k_range[0]}..{k_range[1]}")
     rng = np.random.default_rng(seed)
-    samples = [np.arange(n)]  # small data: the exact silhouette of every row, once
+    samples = [np.arange(n)]  # small data: the exact score of every row, once
     if n > SILHOUETTE_ROWS:
         samples = [
             np.sort(rng.choice(n, size=SILHOUETTE_ROWS, replace=False))
@@ -128,17 +133,16 @@ def segment(
     results = []
     for method in methods:
         if method == "tsne+gmm":
-            result = _scan(method, tsne, ks, [np.arange(len(tsne_rows))], seed, progress)
+            result = _scan(method, tsne, ks, [np.arange(len(tsne_rows))], seed, metric, progress)
             result.rows, result.embedding = tsne_rows, tsne
         else:
             space = Z
             if method == "pca+kmeans":
                 space = PCA(min(COMPONENTS, Z.shape[1]), random_state=seed).fit_transform(Z)
-            result = _scan(method, space, ks, samples, seed, progress)
+            result = _scan(method, space, ks, samples, seed, metric, progress)
         results.append(result)
-    shipped = max(
-        (r for r in results if len(r.rows) == n) or results, key=lambda r: r.chosen.silhouette
-    )
+    full = [r for r in results if len(r.rows) == n] or results
+    shipped = min(full, key=lambda r: metric.sort_key(r.chosen.score))
     return SegmentationResult(results, shipped, pca, tsne_rows, tsne)
 
 
@@ -148,6 +152,7 @@ def _scan(
     ks: list[int],
     samples: list[np.ndarray],
     seed: int,
+    metric: Metric,
     progress: bool,
 ) -> MethodResult:
     candidates = []
@@ -156,7 +161,7 @@ def _scan(
         fit = _kmeans if method.endswith("kmeans") else _gmm
         labels, inertia, bic = fit(Z, k, seed)
         seconds = time.perf_counter() - started
-        scores = [_silhouette(Z[s], labels[s], seed) for s in samples]
+        scores = [metric.score(Z[s], labels[s]) for s in samples]
         candidates.append(
             Candidate(
                 method,
@@ -169,7 +174,7 @@ def _scan(
                 bic,
             )  # fmt: skip
         )
-    chosen, reason = _choose(method, candidates)
+    chosen, reason = _choose(method, candidates, metric)
     return MethodResult(method, candidates, chosen, reason, np.arange(len(Z)))
 
 
@@ -196,14 +201,6 @@ def _gmm(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None, fl
     return gmm.predict(Z), None, float(gmm.bic(fit))
 
 
-def _silhouette(Z: np.ndarray, labels: np.ndarray, seed: int) -> float:
-    from sklearn.metrics import silhouette_score
-
-    if len(np.unique(labels)) < 2:
-        return float("nan")
-    return float(silhouette_score(Z, labels, random_state=seed))
-
-
 def elbow(ks: Sequence[int], inertia: Sequence[float]) -> int:
     """The K farthest below the straight line from the first to the last inertia (kneedle)."""
     x = (np.asarray(ks, float) - ks[0]) / max(ks[-1] - ks[0], 1)
@@ -213,20 +210,21 @@ def elbow(ks: Sequence[int], inertia: Sequence[float]) -> int:
     return int(ks[int(np.argmax(line - y))])
 
 
-def _choose(method: str, candidates: list[Candidate]) -> tuple[Candidate, str]:
+def _choose(method: str, candidates: list[Candidate], metric: Metric) -> tuple[Candidate, str]:
     ks = [c.k for c in candidates]
     span = f"K={ks[0]}..{ks[-1]}"
     if method.endswith("gmm"):
         best = min(candidates, key=lambda c: c.bic if c.bic is not None else np.inf)
         return best, (
             f"{method}: K={best.k} has the lowest BIC ({best.bic:,.0f}) of {span}; "
-            f"its silhouette is {best.silhouette:.3f}"
+            f"its {metric.name} is {best.score:.3f}"
         )
-    scored = [c for c in candidates if not np.isnan(c.silhouette)]
-    best = max(scored or candidates, key=lambda c: c.silhouette)
+    scored = [c for c in candidates if not np.isnan(c.score)]
+    best = min(scored or candidates, key=lambda c: metric.sort_key(c.score))
     knee = elbow(ks, [c.inertia or 0.0 for c in candidates])
+    highest = "highest" if metric.greater_is_better else "lowest"
     return best, (
-        f"{method}: K={best.k} has the highest silhouette ({best.silhouette:.3f}) of {span}; "
+        f"{method}: K={best.k} has the {highest} {metric.name} ({best.score:.3f}) of {span}; "
         f"the elbow of the inertia curve is at K={knee}"
     )
 

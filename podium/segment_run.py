@@ -1,10 +1,13 @@
 """A segmentation run: build the matrix, cluster (:mod:`podium.segment`), profile, answer the
 competition's questions, and write the run folder's files.
 
-Files, besides ``options.json`` and ``run.json``:
+Every method at every K is a leaderboard entry, scored by the segmentation's metric
+(:attr:`competitions.spec.Segmentation.metric`) and written by the run folder's writer
+(:mod:`podium.run_folder`) like a supervised run's. Files, besides ``options.json`` and
+``run.json``:
 
-* ``leaderboard.csv`` / ``.md``: one row per method and K, best silhouette first, with inertia
-  or BIC, ``chosen`` (the method's K) and ``shipped`` (the clustering in ``assignments.csv``);
+* ``leaderboard.csv`` / ``.md``: one row per method and K, best score first, with inertia or
+  BIC, ``chosen`` (the method's K) and ``shipped`` (the clustering in ``assignments.csv``);
 * ``assignments.csv``: the shipped clustering of every row; ``assignments_<method>.csv`` for
   each method's chosen K (the t-SNE method covers its sample only);
 * ``profile_<method>.csv`` / ``.md``: size, share, numeric means with lifts, top categories;
@@ -18,38 +21,34 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from competitions.spec import CompetitionSpec, Dataset, Question
+from competitions.spec import Question
 from core.atomic import write_bytes, write_text
+from core.metrics import Metric
 from podium import plots
+from podium.context import Loaded, RunContext, RunResult
+from podium.degenerate import check_rows
+from podium.leaderboard import Row, build_leaderboard
 from podium.report import frame_table, render_segmentation
+from podium.run_folder import summary, write_leaderboard, write_summary
 from podium.segment import MethodResult, SegmentationResult, profile_table, segment
 from submissions.formats import AssignmentsCSV
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SegmentOutcome:
-    leaderboard: pd.DataFrame
-    assignments: Path
-    n_features: int
-    feature_seconds: float
-    lines: list[str]  # the choices and answers, for the summary
-
-
-def run_segmentation(
-    spec: CompetitionSpec, dataset: Dataset, stage: Path, options: dict[str, Any]
-) -> SegmentOutcome:
-    """Segment ``dataset.train`` as ``spec.segmentation`` declares; write into ``stage``."""
+def run_segmentation(context: RunContext, loaded: Loaded) -> RunResult:
+    """Segment the training rows as ``spec.segmentation`` declares; write the run folder."""
+    spec, dataset, stage, options = context.spec, loaded.dataset, context.stage, context.resolved
     plan = spec.segmentation
-    assert plan is not None
+    assert plan is not None  # validate_options checked it
+    check_rows(len(dataset.train), dataset.file_labels[0], minimum=plan.k_range[0] + 1,
+               purpose="cluster")  # fmt: skip
     started = time.perf_counter()
     matrix, profile = plan.build(dataset)
     feature_seconds = time.perf_counter() - started
@@ -59,9 +58,9 @@ def run_segmentation(
     )  # fmt: skip
     result = segment(
         matrix.X_train, plan.methods, plan.k_range, seed=int(options["seed"]),
-        progress=bool(options["progress"]),
+        metric=context.metric, progress=bool(options["progress"]),
     )  # fmt: skip
-    board = leaderboard(result)
+    board = leaderboard(result, context.metric)
     ids = dataset.train_ids
     fmt = spec.submission if isinstance(spec.submission, AssignmentsCSV) else None
     fmt = fmt or AssignmentsCSV(id_column=spec.id_column)
@@ -95,48 +94,65 @@ def run_segmentation(
             sections[-1][1].extend([f"<p><b>{answer['sentence']}</b></p>", image])
     if answers and plan.questions:
         write_text(stage / "answers.json", json.dumps(answers, indent=2) + "\n")
-    scan = plots.k_scan([(m.method, _scan_table(m)) for m in result.methods])
+    scan = plots.k_scan([(m.method, _scan_table(m)) for m in result.methods], context.metric.name)
     write_bytes(stage / "k_scan.png", scan)
     sections.insert(0, ("Choosing K", [scan]))
-    board.to_csv(stage / "leaderboard.csv", index=False, float_format="%.6f")
-    write_text(stage / "leaderboard.md", _markdown(board.set_index("rank")))
+    write_leaderboard(stage, board)
     if options.get("report", True):
         details = {
             "data": dataset.source, "rows": f"{len(ids):,}", "matrix columns": matrix.n_features,
             **{k: v for k, v in options.items() if v is not None},
             "matrix seconds": round(feature_seconds, 2),
         }  # fmt: skip
-        page = render_segmentation(f"podium: {spec.title}", lines, board, sections, details)
+        page = render_segmentation(
+            f"podium: {spec.title}", lines, board, sections, details, context.metric
+        )
         write_text(stage / "report.html", page)
-    return SegmentOutcome(board, assignments, matrix.n_features, feature_seconds, lines)
+    values = summary(context, loaded, board) | {
+        "n_features": matrix.n_features,
+        "feature_seconds": round(feature_seconds, 3),
+        "notes": lines,
+    }
+    write_summary(context, values)
+    run_dir = context.run_dir
+    return RunResult(
+        run_dir=run_dir, leaderboard=board, submission=run_dir / assignments.name,
+        dataset_source=dataset.source, synthetic=dataset.synthetic,
+        n_features=matrix.n_features, feature_seconds=feature_seconds, oracle_score=None,
+        report=run_dir / "report.html" if options["report"] else None, notes=tuple(lines),
+    )  # fmt: skip
 
 
-def leaderboard(result: SegmentationResult) -> pd.DataFrame:
-    """Every method and K as a leaderboard row, best silhouette first."""
-    rows = []
-    for method in result.methods:
-        for c in method.candidates:
-            rows.append(
-                {
-                    "model": c.name, "kind": method.method, "tuned": False, "trials": 0,
-                    "metric": "silhouette", "cv_mean": c.silhouette, "cv_std": c.silhouette_std,
-                    "fit_seconds": c.seconds, "predict_seconds": 0.0, "oof_score": c.silhouette,
-                    "k": c.k, "inertia": c.inertia, "bic": c.bic,
-                    "rows": len(method.rows), "chosen": c is method.chosen,
-                    "shipped": c is result.shipped.chosen,
-                }
-            )  # fmt: skip
-    board = pd.DataFrame(rows).sort_values("cv_mean", ascending=False, kind="stable")
-    board.insert(0, "rank", np.arange(1, len(board) + 1))
-    return board.reset_index(drop=True)
+def leaderboard(result: SegmentationResult, metric: Metric) -> pd.DataFrame:
+    """Every method and K as a leaderboard entry, best first; shipped: the shipped clustering."""
+    rows = [
+        Row(
+            model=c.name,
+            kind=method.method,
+            cv_mean=c.score,
+            cv_std=c.score_std,
+            oof_score=c.score,
+            fit_seconds=c.seconds,
+            columns={
+                "k": c.k,
+                "inertia": c.inertia,
+                "bic": c.bic,
+                "rows": len(method.rows),
+                "chosen": c is method.chosen,
+            },
+        )  # fmt: skip
+        for method in result.methods
+        for c in method.candidates
+    ]
+    return build_leaderboard(rows, metric, shipped=result.shipped.chosen.name)
 
 
 def _scan_table(method: MethodResult) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "k": [c.k for c in method.candidates],
-            "silhouette": [c.silhouette for c in method.candidates],
-            "silhouette_std": [c.silhouette_std for c in method.candidates],
+            "score": [c.score for c in method.candidates],
+            "score_std": [c.score_std for c in method.candidates],
             "inertia": [c.inertia for c in method.candidates],
             "bic": [c.bic for c in method.candidates],
         },

@@ -34,7 +34,6 @@ to the study, so a later run or a resumed one does not refit them.
 from __future__ import annotations
 
 import logging
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -45,7 +44,6 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from core.atomic import write_bytes
 from core.deadlines import OutOfTime, deadline
 from core.hashing import fingerprint
 from core.metrics import Metric
@@ -54,45 +52,22 @@ from core.types import Matrix
 from features.base import FoldFeatures
 from models.base import Model
 from podium.cv import FoldCheckpoint, cross_validate
+from podium.samplers import Space, TrialSeededTPE, best_trial, pruner, suggested
 from podium.sharing import ALIVE, FINISHED, full, needs_trial, requeue, unneeded
 from podium.sharing import trials as _trials
 from podium.storage import ask, heartbeat, on_stale_trial
+from podium.trial_results import TrialResults
+
+__all__ = ["STUDIES_FILE", "ModelTuner", "TrialSeededTPE", "TuningOutcome", "default_storage_url"]
 
 log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 STUDIES_FILE = "studies.db"
-# Random trials before TPE starts modelling, and trials before the pruner may prune.
-STARTUP_TRIALS = 5
-PRUNER_STARTUP_TRIALS = 2
-# Under a time budget: a trial stops at a fold where it is behind this top percentage of the
-# finished trials at that fold.
-RACING_PERCENTILE = 25.0
-
-Space = Callable[[optuna.trial.BaseTrial], dict[str, Any] | None]
 
 
 def default_storage_url(area: Path) -> str:
     return f"sqlite:///{(area / 'tuning' / STUDIES_FILE).resolve()}"
-
-
-class TrialSeededTPE(optuna.samplers.TPESampler):
-    """TPE whose random state is reset from (seed, trial number) before every trial.
-
-    A trial's parameters then depend only on the seed, its number and the trials finished
-    before it, not on what this process sampled earlier: a study continued by a later run
-    samples what one uninterrupted run would have, and two workers never share a draw.
-    """
-
-    def __init__(self, seed: int) -> None:
-        super().__init__(seed=seed, n_startup_trials=STARTUP_TRIALS)
-        self._base_seed = seed
-
-    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        seed = int(fingerprint(self._base_seed, trial.number)[:8], 16)
-        self._rng.rng.seed(seed)
-        self._random_sampler._rng.rng.seed(seed)
-        super().before_trial(study, trial)
 
 
 @dataclass
@@ -171,6 +146,11 @@ class ModelTuner:
     # The share of its folds the last trial had saved when the time budget stopped it.
     cut_progress: float | None = field(init=False, default=None)
 
+    @property
+    def results(self) -> TrialResults:
+        """The default and best trials' saved results (see :mod:`podium.trial_results`)."""
+        return TrialResults(self.cache / "results", self.metric)
+
     def open(self) -> None:
         """Create or join the study; reclaim this worker's cut trials; enqueue the defaults."""
         self.study = optuna.create_study(
@@ -178,7 +158,7 @@ class ModelTuner:
             study_name=self.study_name,
             direction=self.metric.direction,
             sampler=TrialSeededTPE(self.seed),
-            pruner=self._pruner(),
+            pruner=pruner(self.racing),
             load_if_exists=True,
         )
         on_stale_trial(self.storage, self.study_name, self._requeue)
@@ -186,13 +166,6 @@ class ModelTuner:
         self._enqueue_defaults(self.study)
         self.new = self.stopped = 0
         self.seconds = 0.0
-
-    def _pruner(self) -> optuna.pruners.BasePruner:
-        if self.racing:
-            return optuna.pruners.PercentilePruner(
-                RACING_PERCENTILE, n_startup_trials=1, n_warmup_steps=0
-            )
-        return optuna.pruners.MedianPruner(n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=0)
 
     def finished(self) -> int:
         """Finished (complete or pruned) trials in the study, from every worker."""
@@ -204,7 +177,7 @@ class ModelTuner:
         return needs_trial(self.study, n_trials, self.wait_for_others, self.name)
 
     def best_value(self) -> float | None:
-        best = _best_trial(_trials(self.study, FINISHED), self.metric)
+        best = best_trial(_trials(self.study, FINISHED), self.metric)
         return None if best is None else float(best.value or 0.0)
 
     def progress(self) -> float | None:
@@ -250,12 +223,12 @@ class ModelTuner:
             return
         if full(study, self.n_trials):
             return  # its defaults were cut short, and not queued again: the study was full
-        params = _suggested(self.space, self.defaults)
+        params = suggested(self.space, self.defaults)
         study.enqueue_trial(params, user_attrs={"default": True, "worker": self.worker})
         if self.racing and self.n_trials is None:  # a trial target keeps to the sampler alone
             for i, config in enumerate(self.portfolio):
                 attrs = {"portfolio": i, "worker": self.worker}
-                study.enqueue_trial(_suggested(self.space, config), user_attrs=attrs)
+                study.enqueue_trial(suggested(self.space, config), user_attrs=attrs)
 
     def _run_trial(self, study: optuna.Study, until: float | None) -> FrozenTrial:
         if not _trials(study, (TrialState.WAITING,)):
@@ -317,7 +290,7 @@ class ModelTuner:
             state, value = TrialState.COMPLETE, result.cv_mean
             trial.set_user_attr("fit_seconds", round(result.fit_seconds, 3))
             try:  # saved before the trial is told complete: never complete without its result
-                kept = self._keep(study, trial, result)
+                kept = self.results.keep(study, trial, result)
             except BaseException:
                 study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
                 checkpoint.clear()
@@ -326,7 +299,7 @@ class ModelTuner:
         if frozen.state != state:
             raise optuna.exceptions.UpdateFinishedTrialError  # taken over: see _run_trial
         if state == TrialState.COMPLETE and kept:
-            self._drop_superseded(study)
+            self.results.drop_superseded(study)
         if (
             state == TrialState.FAIL
             and frozen.user_attrs.get("default")
@@ -338,7 +311,7 @@ class ModelTuner:
         else:
             checkpoint.clear()
         if self.on_trial is not None:
-            best = _best_trial(_trials(study, FINISHED), self.metric)
+            best = best_trial(_trials(study, FINISHED), self.metric)
             self.on_trial(frozen, None if best is None else best.value)
         return frozen
 
@@ -354,39 +327,10 @@ class ModelTuner:
             report, keep_models=True, checkpoint=checkpoint, fold_features=self.fold_features,
         )  # fmt: skip
 
-    # Cached results: the default trial's and the best trial's, as pickles next to the study.
-
-    def _result_path(self, number: int) -> Path:
-        return self.cache / "results" / f"trial-{number}.pkl"
-
-    def _keep(self, study: optuna.Study, trial: optuna.Trial, result: CVResult) -> bool:
-        """Save the result of a trial about to be told complete if it is the defaults or the
-        new best (on a tie the earlier trial stays best); whether it was saved."""
-        best = _best_trial(_trials(study, FINISHED), self.metric)
-        is_default = bool(trial.user_attrs.get("default"))
-        better = best is None or self.metric.sort_key(result.cv_mean) < self.metric.sort_key(
-            float(best.value or 0.0)
-        )
-        if not (is_default or better):
-            return False
-        write_bytes(self._result_path(trial.number), pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
-        return True
-
-    def _drop_superseded(self, study: optuna.Study) -> None:
-        """Remove the saved results of trials that are neither the best nor the defaults."""
-        best = _best_trial(_trials(study, FINISHED), self.metric)
-        for path in (self.cache / "results").glob("trial-*.pkl"):
-            number = int(path.stem.removeprefix("trial-"))
-            if number != getattr(best, "number", None) and not _is_default(study, number):
-                path.unlink(missing_ok=True)
-
     def _result(self, trial: FrozenTrial, until: float | None) -> CVResult | None:
-        path = self._result_path(trial.number)
-        if path.exists():
-            with path.open("rb") as handle:
-                cached = pickle.load(handle)
-            if isinstance(cached, CVResult):
-                return cached
+        cached = self.results.load(trial.number)
+        if cached is not None:
+            return cached
         # Found by another process (or machine): refit its parameters here.
         log.info("%s: refitting trial %d (found by another worker)", self.name, trial.number)
         params = self.space(optuna.trial.FixedTrial(trial.params)) or {}
@@ -396,7 +340,7 @@ class ModelTuner:
         except OutOfTime:
             log.warning("%s: no time left to refit trial %d", self.name, trial.number)
             return None
-        write_bytes(path, pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+        self.results.save(trial.number, result)
         return result
 
     def _outcome(
@@ -412,7 +356,7 @@ class ModelTuner:
         if n_trials is not None:
             finished = finished[:n_trials]  # the first N: what a fresh N-trial run would see
         complete = [t for t in finished if t.state == TrialState.COMPLETE]
-        best = _best_trial(finished, self.metric)
+        best = best_trial(finished, self.metric)
         default = next((t for t in complete if t.user_attrs.get("default")), None)
         default_result = None if default is None else self._result(default, until)
         best_result = None if best is None else self._result(best, until)
@@ -437,24 +381,3 @@ class ModelTuner:
             seconds=seconds,
             values=[float(t.value) for t in complete if t.value is not None],
         )
-
-
-def _best_trial(trials: list[FrozenTrial], metric: Metric) -> FrozenTrial | None:
-    """The best complete trial; on a tie the earliest (the default parameters first)."""
-    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
-    if not complete:
-        return None
-    return min(complete, key=lambda t: (metric.sort_key(float(t.value or 0.0)), t.number))
-
-
-def _is_default(study: optuna.Study, number: int) -> bool:
-    return any(
-        t.number == number and t.user_attrs.get("default") for t in study.get_trials(deepcopy=False)
-    )
-
-
-def _suggested(space: Space, defaults: dict[str, Any]) -> dict[str, Any]:
-    """The search-space values of ``defaults``: what the space suggests when fixed to them."""
-    trial = optuna.trial.FixedTrial(defaults)
-    space(trial)
-    return dict(trial.params)

@@ -8,11 +8,14 @@ import pytest
 
 import podium.segment
 from competitions import talkingdata
+from core.metrics import Metric, get_metric
 from podium.cli import main
 from podium.options import RunOptions
 from podium.runner import run
 from podium.segment import elbow, profile_table, segment
 from podium.segment_run import leaderboard
+
+SILHOUETTE = get_metric("silhouette")
 
 
 def blobs(k: int = 4, per: int = 150, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -29,7 +32,7 @@ def small_tsne(monkeypatch):
 
 def test_kmeans_and_gmm_find_the_true_number_of_blobs():
     X, truth = blobs()
-    result = segment(X, ("kmeans", "gmm"), (2, 8), seed=0, progress=False)
+    result = segment(X, ("kmeans", "gmm"), (2, 8), seed=0, metric=SILHOUETTE, progress=False)
     for method in result.methods:
         assert method.chosen.k == 4, method.reason
         agreement = pd.crosstab(method.chosen.labels, truth).max(axis=1).sum() / len(truth)
@@ -37,23 +40,41 @@ def test_kmeans_and_gmm_find_the_true_number_of_blobs():
     kmeans = result.methods[0]
     assert "highest silhouette" in kmeans.reason and "elbow" in kmeans.reason
     assert "lowest BIC" in result.methods[1].reason
-    assert kmeans.chosen.silhouette > 0.6
+    assert kmeans.chosen.score > 0.6
     assert result.pca.shape == (len(X), 2) and result.tsne.shape == (300, 2)
+
+
+def test_the_segmentation_metric_scores_chooses_and_ranks():
+    """A registered clustering metric is used as declared, its direction included: here the
+    negative silhouette, which picks the same K as its lowest."""
+    negative = Metric(
+        "neg_silhouette", lambda X, labels: -SILHOUETTE.func(X, labels), False, "clusters", ""
+    )
+    X, _ = blobs()
+    result = segment(X, ("kmeans",), (2, 8), seed=0, metric=negative, progress=False)
+    kmeans = result.methods[0]
+    assert kmeans.chosen.k == 4 and kmeans.chosen.score < -0.6
+    assert "lowest neg_silhouette" in kmeans.reason
+    board = leaderboard(result, negative)
+    assert set(board["metric"]) == {"neg_silhouette"}
+    assert board["cv_mean"].is_monotonic_increasing and board.loc[0, "model"] == "kmeans-k4"
 
 
 def test_structureless_data_has_a_low_silhouette():
     X = np.random.default_rng(0).normal(size=(600, 5))
-    result = segment(X, ("kmeans",), (2, 6), seed=0, progress=False)
-    assert max(c.silhouette for c in result.methods[0].candidates) < 0.25
+    result = segment(X, ("kmeans",), (2, 6), seed=0, metric=SILHOUETTE, progress=False)
+    assert max(c.score for c in result.methods[0].candidates) < 0.25
 
 
 def test_tsne_gmm_covers_its_sample_and_is_not_shipped_over_a_full_method():
     X, _ = blobs()
-    result = segment(X, ("pca+kmeans", "tsne+gmm"), (2, 6), seed=0, progress=False)
+    result = segment(
+        X, ("pca+kmeans", "tsne+gmm"), (2, 6), seed=0, metric=SILHOUETTE, progress=False
+    )
     tsne = result.methods[1]
     assert len(tsne.rows) == 300 and len(tsne.chosen.labels) == 300
     assert result.shipped.method == "pca+kmeans"
-    board = leaderboard(result)
+    board = leaderboard(result, SILHOUETTE)
     assert board["shipped"].sum() == 1 and board["chosen"].sum() == 2
     assert board["cv_mean"].is_monotonic_decreasing
 

@@ -178,14 +178,12 @@ def test_bad_storage_and_unknown_resume_are_clear_errors(tmp_path, hotstar_dir):
 def test_under_a_budget_a_trial_behind_the_defaults_at_its_first_fold_stops(direction):
     import optuna
 
-    from podium.tuning import ModelTuner
+    from podium.samplers import pruner
 
     sign = 1.0 if direction == "maximize" else -1.0
 
     def pruned(racing: bool, first_fold: float) -> bool:
-        tuner = ModelTuner.__new__(ModelTuner)  # only the pruner's choice is under test
-        tuner.racing = racing
-        study = optuna.create_study(direction=direction, pruner=tuner._pruner())
+        study = optuna.create_study(direction=direction, pruner=pruner(racing))
         defaults = study.ask()
         defaults.report(0.80 * sign, 0)
         study.tell(defaults, 0.80 * sign)
