@@ -116,7 +116,7 @@ def talkingdata_run(tmp_path_factory):
 def clickstream_run(tmp_path_factory):
     """Macro F1: the shipped entry is ``logreg+tuned``, class weights tuned after the model."""
     folder = tmp_path_factory.mktemp("clickstream_data")
-    clickstream.write_files(clickstream_sample.generate(150, 40, seed=2), folder)
+    clickstream.TABLES.write(clickstream_sample.generate(150, 40, seed=2).tables, folder)
     return quick_run("clickstream", folder, tmp_path_factory.mktemp("clickstream_runs"))
 
 
