@@ -25,6 +25,7 @@ import numpy as np
 
 from competitions.clickstream_sample import CLASSES, SCALES, generate
 from competitions.kit import (
+    Block,
     Column,
     SyntheticSample,
     Table,
@@ -32,8 +33,12 @@ from competitions.kit import (
     check_values,
     class_codes,
     drop_unknown,
+    numeric,
+    one_hot,
     refuse_overlap,
     refuse_repeats,
+    split_rows,
+    stack,
 )
 from competitions.spec import CompetitionSpec, Dataset
 from core.errors import DataError
@@ -42,7 +47,6 @@ from features.aggregates import category_shares, numeric_aggregates, word_bag
 from features.base import FeatureSet
 from features.clusters import ClusterView
 from features.events import activity_features
-from features.items import one_hot
 from submissions.formats import LabelJSON
 
 if TYPE_CHECKING:
@@ -150,7 +154,6 @@ def _known_sessions(sessions: pd.DataFrame, users: pd.Index, label: str) -> pd.D
 
 def build_features(dataset: Dataset) -> FeatureSet:
     import pandas as pd
-    import scipy.sparse as sp
 
     train, test = dataset.train, dataset.test
     n_train = len(train)
@@ -160,9 +163,7 @@ def build_features(dataset: Dataset) -> FeatureSet:
     row = users.get_indexer(sessions["user_id"].to_numpy())
     reference = sessions["timestamp"].iloc[np.flatnonzero(row < n_train)].max()
 
-    blocks: list[sp.csr_matrix] = []
-    names: list[str] = []
-    for X, block_names in (
+    aggregates = (
         numeric_aggregates(
             row,
             {c: sessions[c].to_numpy() for c in ("page_views", "session_duration")},
@@ -178,21 +179,23 @@ def build_features(dataset: Dataset) -> FeatureSet:
             for c in CATEGORIES
         ),
         word_bag(row, sessions["search_query"], n_rows=n_rows, n_train=n_train, label="query_word"),
-    ):
-        blocks.append(X)
-        names.extend(block_names)
-    own = pd.concat([train, test.drop(columns=["test_id", "user_id"])], ignore_index=True)
-    own_dense = np.column_stack(
-        [own["age"].fillna(-1).to_numpy(), (own["abandoned_cart"].str.upper() == "TRUE").to_numpy()]
-    ).astype(np.float32)
-    X_tr, X_te, category_names = one_hot(
-        train["user_category"], test["user_category"], label="user_category"
     )
-    X = sp.hstack(
-        [sp.csr_matrix(own_dense), sp.vstack([X_tr, X_te]), *blocks], format="csr", dtype=np.float32
+    return stack(
+        numeric(train, test, ["age"], missing=-1.0),
+        _abandoned_cart(train, test),
+        one_hot(train["user_category"], test["user_category"], label="user_category"),
+        *(split_rows(X, names, n_train) for X, names in aggregates),
     )
-    names = ["age", "abandoned_cart", *category_names, *names]
-    return FeatureSet(X[:n_train], X[n_train:], tuple(names))
+
+
+def _abandoned_cart(train: pd.DataFrame, test: pd.DataFrame) -> Block:
+    import scipy.sparse as sp
+
+    def column(frame: pd.DataFrame) -> sp.csr_matrix:
+        cart = frame["abandoned_cart"].str.upper() == "TRUE"
+        return sp.csr_matrix(cart.to_numpy(dtype=np.float32)[:, None])
+
+    return column(train), column(test), ["abandoned_cart"]
 
 
 SAMPLE = SyntheticSample("ClickStream", generate, SCALES, prepare)
