@@ -141,6 +141,9 @@ class CompetitionSpec:
     build_features: Callable[[Dataset], FeatureSet]
     submission: SubmissionFormat
     default_models: tuple[str, ...]
+    # Training and test rows of ``synthesize(scale, seed)`` at both scales: "small", the default
+    # (seconds to make and to run on; the tests use it), and "full", the real competition's size
+    # (``--synthetic-scale full``, for benchmarks). See competitions.kit.sample.
     synthetic_sizes: Mapping[SyntheticScale, tuple[int, int]] = field(default_factory=dict)
     notes: str = ""
     # Per-model parameter overrides that suit this competition's data, e.g. {"logreg": {"C": 0.02}}.

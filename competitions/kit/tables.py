@@ -244,23 +244,6 @@ def _raise_first_bad_value(path: Path, frame: pd.DataFrame, columns: Sequence[Co
             )
 
 
-def read_tables(
-    files: Mapping[str, Path], tables: Mapping[str, Sequence[Column]]
-) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Read every table whose ``<name>.csv`` was found; also return each table's path as the
-    label that warnings and errors quote. Missing (optional) tables are logged and skipped."""
-    raw: dict[str, pd.DataFrame] = {}
-    labels: dict[str, str] = {}
-    for name, columns in tables.items():
-        path = files.get(f"{name}.csv")
-        if path is None:
-            log.info("%s.csv not found: its features are left out", name)
-            continue
-        raw[name] = read_csv(path, columns)
-        labels[name] = str(path)
-    return raw, labels
-
-
 NULLS = ["NULL", ""]  # what the polars reader takes for a missing value
 
 
