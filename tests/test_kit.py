@@ -6,7 +6,17 @@ import pandas as pd
 import pytest
 
 from competitions import COMPETITIONS
-from competitions.kit import Column, Table, Tables, counts, numeric, read_csv, read_polars, stack
+from competitions.kit import (
+    Column,
+    Table,
+    Tables,
+    counts,
+    labelled_dataset,
+    numeric,
+    read_csv,
+    read_polars,
+    stack,
+)
 from core.errors import DataError
 
 COLUMNS = (Column("id", "int", key=True), Column("name", "str"), Column("price", "float"))
@@ -63,6 +73,30 @@ def test_blocks_learn_from_training_rows_only():
     assert features.column("log_price") == pytest.approx([np.log1p(10), -1, 0, np.log1p(3)])
     assert features.column("user:count", "test").tolist() == [2, 0]  # 4 is in no training row
     assert features.column("user:share").tolist() == [0.5, 0.5, 0.25, 0.25]
+
+
+def clicks(**columns):
+    return pd.DataFrame({"id": [1, 2, 3], "user": [7, 7, 8], **columns})
+
+
+def test_labelled_dataset_builds_labels_groups_and_ids():
+    train, test = clicks(clk=[0, 1, 0]), clicks().assign(id=[4, 5, 6])
+    dataset = labelled_dataset(
+        train, test, id_column="id", target="clk", classes=(0, 1), groups="user", source="s"
+    )
+    assert dataset.y.tolist() == [0, 1, 0] and dataset.classes == ("0", "1")
+    assert dataset.groups.tolist() == [7, 7, 8] and dataset.test_ids == ["4", "5", "6"]
+    assert list(dataset.train.columns) == ["user"] and dataset.train.index.name == "id"
+
+
+@pytest.mark.parametrize(("train", "test", "message"), [
+    (clicks(clk=[0, 1, 2]), clicks().assign(id=[4, 5, 6]), r"train: line 4, column 'clk': 2 is"),
+    (clicks(clk=[0, 1, 0]).assign(id=[1, 2, 1]), clicks(), r"train: line 4: id 1 appears twice"),
+    (clicks(clk=[0, 1, 0]), clicks().assign(id=[9, 3, 8]), r"test: 1 values of id are also train"),
+])  # fmt: skip
+def test_labelled_dataset_refuses_bad_ids_and_labels(train, test, message):
+    with pytest.raises(DataError, match=message):
+        labelled_dataset(train, test, id_column="id", target="clk", classes=(0, 1), source="s")
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ from competitions.kit.checks import (
     require_values,
     show,
 )
-from competitions.kit.load import Prepare, Table, Tables
+from competitions.kit.load import Prepare, Table, Tables, labelled_dataset
 from competitions.kit.sample import PlainSample, Sample, SyntheticSample, write_with
 from competitions.kit.tables import Column, read_csv, read_polars
 
@@ -48,6 +48,7 @@ __all__ = [
     "dedupe",
     "drop_unknown",
     "find_files",
+    "labelled_dataset",
     "line_of",
     "numeric",
     "one_hot",

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from competitions.kit.checks import common_folder
+from competitions.kit.checks import class_codes, common_folder, refuse_overlap, refuse_repeats
 from competitions.kit.tables import Column, read_csv, read_polars
 from competitions.spec import DataFile, Dataset
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +133,48 @@ class Tables:
         if not dataset.raw:
             raise ValueError("only a synthetic data set keeps the tables it was made from")
         self.write(dataset.raw, folder)
+
+
+def labelled_dataset(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    id_column: str,
+    target: str,
+    classes: tuple[object, ...],
+    labels: tuple[str, str] = ("train", "test"),
+    groups: str | None = None,
+    source: str,
+    synthetic: bool = False,
+    truth: np.ndarray | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> Dataset:
+    """The common case's Dataset: a training table and a table of rows to predict, one row per
+    ``id_column`` value, the training rows labelled by ``target``.
+
+    Refuses, naming the file and line, an ID repeated in either table, a training ID among the
+    rows to predict, and a target outside ``classes`` (``classes[1]`` is a binary task's
+    positive class; the Dataset's classes are their text). ``groups`` names the column whose
+    value groups training rows for grouped folds (see :class:`Dataset`). ``labels`` are the
+    two files' names in messages: the paths of read files, anything for a synthetic sample.
+    """
+    for frame, label in ((train, labels[0]), (test, labels[1])):
+        refuse_repeats(frame, id_column, label, id_column)
+    refuse_overlap(
+        train[id_column], test[id_column], labels[1],
+        f"{{n}} values of {id_column} are also training rows, e.g. {{example}}: a row to predict "
+        "cannot be a training row; remove them from one of the files",
+    )  # fmt: skip
+    y = class_codes(train[target], classes, labels[0])
+    return Dataset(
+        train=train.drop(columns=target).set_index(id_column),
+        test=test.drop(columns=target, errors="ignore").set_index(id_column),
+        y=y,
+        classes=tuple(str(c) for c in classes),
+        source=source,
+        synthetic=synthetic,
+        truth=truth,
+        groups=None if groups is None else train[groups].to_numpy(),
+        file_labels=labels,
+        tables=tables or {},
+    )
