@@ -19,7 +19,7 @@ import orjson
 
 from competitions.hotstar_sample import SOAPS, SPORTS, generate
 from competitions.kit import SyntheticSample, read_bytes, refuse_overlap
-from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
+from competitions.spec import CompetitionSpec, DataFile, Dataset
 from core.atomic import write_bytes
 from core.errors import DataError
 from core.folds import FoldScheme
@@ -36,9 +36,9 @@ TARGET = "segment"
 CLASSES = ("neg", "pos")
 TRAIN_FILE = DataFile(("train_data.json", "train_data.json.gz"), role="labelled users")
 TEST_FILE = DataFile(("test_data.json", "test_data.json.gz"), role="users to predict")
-SIZES: dict[SyntheticScale, tuple[int, int]] = {
-    "small": (40_000, 20_000),
-    "full": (200_000, 100_000),
+SIZES: dict[str, dict[str, int]] = {
+    "small": {"n_train": 40_000, "n_test": 20_000},
+    "full": {"n_train": 200_000, "n_test": 100_000},
 }
 
 FEATURES = UsageFeatures(
@@ -150,12 +150,7 @@ def _raise_bad_value(
     )
 
 
-SAMPLE = SyntheticSample(
-    "Hotstar",
-    generate,
-    {scale: {"n_train": n_train, "n_test": n_test} for scale, (n_train, n_test) in SIZES.items()},
-    prepare,
-)
+SAMPLE = SyntheticSample("Hotstar", generate, SIZES, prepare)
 synthesize = SAMPLE.synthesize
 
 
@@ -191,7 +186,7 @@ SPEC = CompetitionSpec(
     build_features=build_features,
     submission=ProbabilityCSV(id_column="ID", columns=("segment",)),
     default_models=("logreg", "lgbm"),
-    synthetic_sizes=SIZES,
+    synthetic_sizes=SAMPLE.synthetic_sizes,
     notes="Users' watch time per title, genre, city, hour and weekday; predict segment=pos.",
     # Watch-time bags of titles, genres, cities, hours and weekdays, reduced by TruncatedSVD.
     cluster_view=ClusterView(kind="svd", components=20),
