@@ -2,9 +2,10 @@
 
 A competition declares its files and columns once (:class:`Tables` of :class:`Table` of
 :class:`Column`), validates and cleans them in one ``prepare`` with the shared
-:mod:`~competitions.kit.checks`, makes a synthetic sample with :class:`SyntheticSample`, and
-builds its features from :mod:`~competitions.kit.blocks`. Then its
-:class:`~competitions.spec.CompetitionSpec` takes::
+:mod:`~competitions.kit.checks` (the common case, a training table and a table of rows to
+predict keyed by one ID, is :func:`labelled_dataset`), makes a synthetic sample with
+:class:`SyntheticSample`, and builds its features from :mod:`~competitions.kit.blocks`. Then
+its :class:`~competitions.spec.CompetitionSpec` takes::
 
     files=TABLES.files, load=TABLES.loader(prepare, "Ad click files"),
     synthesize=SAMPLE.synthesize, synthetic_sizes=SAMPLE.synthetic_sizes,
