@@ -37,7 +37,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if args.write_sample:
         sample = generate_scale(args.synthetic_scale, args.seed)
-        talkingdata.write_files(sample, args.write_sample)
+        talkingdata.TABLES.write(sample.tables, args.write_sample)
         np.save(args.write_sample / "truth.npy", sample.p_train)
         return
 

@@ -28,7 +28,7 @@ from common import ROOT, generate_in_child
 
 from competitions import taobao
 from competitions.files import find_files
-from competitions.taobao_sample import generate_scale, write_files
+from competitions.taobao_sample import generate_scale, write_tables
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if args.write_sample:
-        write_files(generate_scale(args.synthetic_scale, args.seed), args.write_sample)
+        write_tables(generate_scale(args.synthetic_scale, args.seed).tables, args.write_sample)
         return
 
     folder = args.data_dir

@@ -19,28 +19,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from competitions.clickstream_sample import CLASSES, SCALES, ClickStreamSample, generate_scale
-from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
-from competitions.tables import (
+from competitions.clickstream_sample import CLASSES, SCALES, generate
+from competitions.kit import (
+    Block,
     Column,
+    SyntheticSample,
+    Table,
+    Tables,
     check_values,
-    common_folder,
+    class_codes,
     drop_unknown,
-    read_tables,
-    require_values,
+    numeric,
+    one_hot,
+    refuse_overlap,
+    refuse_repeats,
+    split_rows,
+    stack,
 )
+from competitions.spec import CompetitionSpec, Dataset
 from core.errors import DataError
 from core.folds import FoldScheme
 from features.aggregates import category_shares, numeric_aggregates, word_bag
 from features.base import FeatureSet
 from features.clusters import ClusterView
 from features.events import activity_features
-from features.items import one_hot
 from submissions.formats import LabelJSON
 
 if TYPE_CHECKING:
@@ -69,19 +75,18 @@ SESSION_COLUMNS = (
     Column("page_views", "float", low=0),
     Column("session_duration", "float", low=0),
 )
-TABLES = {
-    "user_train": (*USER_COLUMNS, Column("marketing_target", "int", key=True)),
-    "user_test": (*USER_COLUMNS, Column("test_id", "int", low=1, key=True)),
-    "session_train": SESSION_COLUMNS,
-    "session_test": SESSION_COLUMNS,
-}
-FILES = tuple(DataFile((f"{name}.csv", f"{name}.csv.gz")) for name in TABLES)
+TABLES = Tables(
+    (
+        Table("user_train", (*USER_COLUMNS, Column("marketing_target", "int", key=True)),
+              sep=";", folder="train"),
+        Table("user_test", (*USER_COLUMNS, Column("test_id", "int", low=1, key=True)),
+              sep=";", folder="test"),
+        Table("session_train", SESSION_COLUMNS, folder="train"),
+        Table("session_test", SESSION_COLUMNS, folder="test"),
+    )
+)  # fmt: skip
+FILES = TABLES.files
 CATEGORIES = ("device_type", "browser", "operating_system", "country")
-
-
-def load(files: Mapping[str, Path]) -> Dataset:
-    raw, labels = read_tables(files, TABLES)
-    return prepare(raw, labels, source=f"ClickStream files in {common_folder(labels)}")
 
 
 def prepare(
@@ -94,28 +99,21 @@ def prepare(
 ) -> Dataset:
     import pandas as pd
 
-    labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
+    labels = TABLES.labels(labels)
     # Test users must all be predicted: an impossible value of theirs becomes missing.
     raw = {
-        name: check_values(frame, TABLES[name], labels[name], keep_rows=name == "user_test")
+        name: check_values(frame, TABLES.columns[name], labels[name], keep_rows=name == "user_test")
         for name, frame in raw.items()
     }
     train, test = raw["user_train"], raw["user_test"]
     for name, frame in (("user_train", train), ("user_test", test)):
         _check_users(frame, labels[name])
-    require_values(train, "marketing_target", CLASSES, labels["user_train"])
-    repeated = test["test_id"].duplicated()
-    if repeated.any():
-        row = int(np.flatnonzero(repeated.to_numpy())[0])
-        raise DataError(
-            f"{labels['user_test']}: line {row + 2}: test_id {test['test_id'].iloc[row]} "
-            "appears twice"
-        )
-    overlap = np.intersect1d(train["user_id"], test["user_id"])
-    if len(overlap):
-        raise DataError(
-            f"{labels['user_test']}: {len(overlap)} users are also in training, e.g. {overlap[0]}"
-        )
+    y = class_codes(train["marketing_target"], CLASSES, labels["user_train"])
+    refuse_repeats(test, "test_id", labels["user_test"], "test_id")
+    refuse_overlap(
+        train["user_id"], test["user_id"], labels["user_test"],
+        "{n} users are also in training, e.g. {example}",
+    )  # fmt: skip
     users = pd.Index(np.concatenate([train["user_id"], test["user_id"]]))
     sessions = pd.concat(
         [
@@ -124,7 +122,6 @@ def prepare(
         ],
         ignore_index=True,
     )
-    y = pd.Categorical(train["marketing_target"], categories=CLASSES).codes.astype(np.int64)
     return Dataset(
         train=train.drop(columns="marketing_target").set_index("user_id"),
         test=test.set_index("test_id", drop=False).rename_axis("ID"),
@@ -139,12 +136,7 @@ def prepare(
 
 
 def _check_users(frame: pd.DataFrame, label: str) -> None:
-    duplicated = frame["user_id"].duplicated()
-    if duplicated.any():
-        row = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise DataError(
-            f"{label}: line {row + 2}: user {frame['user_id'].iloc[row]!r} appears twice"
-        )
+    refuse_repeats(frame, "user_id", label, "user")
     cart = frame["abandoned_cart"].str.upper()
     bad = ~cart.isin(["TRUE", "FALSE"])
     if bad.any():
@@ -156,12 +148,12 @@ def _check_users(frame: pd.DataFrame, label: str) -> None:
 
 
 def _known_sessions(sessions: pd.DataFrame, users: pd.Index, label: str) -> pd.DataFrame:
+    sessions = sessions[[c.name for c in SESSION_COLUMNS]]  # the columns podium reads
     return drop_unknown(sessions, "user_id", users, label, "sessions of users in neither user file")
 
 
 def build_features(dataset: Dataset) -> FeatureSet:
     import pandas as pd
-    import scipy.sparse as sp
 
     train, test = dataset.train, dataset.test
     n_train = len(train)
@@ -171,9 +163,7 @@ def build_features(dataset: Dataset) -> FeatureSet:
     row = users.get_indexer(sessions["user_id"].to_numpy())
     reference = sessions["timestamp"].iloc[np.flatnonzero(row < n_train)].max()
 
-    blocks: list[sp.csr_matrix] = []
-    names: list[str] = []
-    for X, block_names in (
+    aggregates = (
         numeric_aggregates(
             row,
             {c: sessions[c].to_numpy() for c in ("page_views", "session_duration")},
@@ -189,47 +179,28 @@ def build_features(dataset: Dataset) -> FeatureSet:
             for c in CATEGORIES
         ),
         word_bag(row, sessions["search_query"], n_rows=n_rows, n_train=n_train, label="query_word"),
-    ):
-        blocks.append(X)
-        names.extend(block_names)
-    own = pd.concat([train, test.drop(columns=["test_id", "user_id"])], ignore_index=True)
-    own_dense = np.column_stack(
-        [own["age"].fillna(-1).to_numpy(), (own["abandoned_cart"].str.upper() == "TRUE").to_numpy()]
-    ).astype(np.float32)
-    X_tr, X_te, category_names = one_hot(
-        train["user_category"], test["user_category"], label="user_category"
     )
-    X = sp.hstack(
-        [sp.csr_matrix(own_dense), sp.vstack([X_tr, X_te]), *blocks], format="csr", dtype=np.float32
+    return stack(
+        numeric(train, test, ["age"], missing=-1.0),
+        _abandoned_cart(train, test),
+        one_hot(train["user_category"], test["user_category"], label="user_category"),
+        *(split_rows(X, names, n_train) for X, names in aggregates),
     )
-    names = ["age", "abandoned_cart", *category_names, *names]
-    return FeatureSet(X[:n_train], X[n_train:], tuple(names))
 
 
-def synthesize(scale: SyntheticScale, seed: int) -> Dataset:
-    return from_sample(generate_scale(scale, seed), f"{scale} scale, seed {seed}")
+def _abandoned_cart(train: pd.DataFrame, test: pd.DataFrame) -> Block:
+    import scipy.sparse as sp
+
+    def column(frame: pd.DataFrame) -> sp.csr_matrix:
+        cart = frame["abandoned_cart"].str.upper() == "TRUE"
+        return sp.csr_matrix(cart.to_numpy(dtype=np.float32)[:, None])
+
+    return column(train), column(test), ["abandoned_cart"]
 
 
-def from_sample(sample: ClickStreamSample, description: str) -> Dataset:
-    """A Dataset from a synthetic sample, cleaned by the same code as the real files."""
-    raw = {name: getattr(sample, name) for name in TABLES}
-    source = (
-        f"podium's built-in synthetic ClickStream sample ({description}: "
-        f"{len(sample.user_train):,} train / {len(sample.user_test):,} test users)"
-    )
-    return prepare(raw, source=source, synthetic=True, truth=sample.p_train)
-
-
-def write_files(sample: ClickStreamSample, folder: Path) -> None:
-    """Write a sample in the challenge's layout: ``train/`` and ``test/`` sub-folders."""
-    for part in ("train", "test"):
-        (folder / part).mkdir(parents=True, exist_ok=True)
-        getattr(sample, f"user_{part}").to_csv(
-            folder / part / f"user_{part}.csv", sep=";", index=False
-        )
-        getattr(sample, f"session_{part}").to_csv(
-            folder / part / f"session_{part}.csv", index=False
-        )
+SAMPLE = SyntheticSample("ClickStream", generate, SCALES, prepare)
+load = TABLES.loader(prepare, "ClickStream files")
+synthesize = SAMPLE.synthesize
 
 
 SPEC = CompetitionSpec(
@@ -242,14 +213,11 @@ SPEC = CompetitionSpec(
     folds=FoldScheme("stratified"),
     files=FILES,
     load=load,
-    synthesize=synthesize,
+    synthesize=SAMPLE.synthesize,
     build_features=build_features,
     submission=LabelJSON(key="target", labels=CLASSES),
     default_models=("logreg", "lgbm"),
-    synthetic_sizes={
-        "small": (SCALES["small"]["n_train"], SCALES["small"]["n_test"]),
-        "full": (SCALES["full"]["n_train"], SCALES["full"]["n_test"]),
-    },
+    synthetic_sizes=SAMPLE.synthetic_sizes,
     notes="Users and their browsing sessions; predict marketing_target 1/2/3 (macro F1).",
     model_params={
         # 700 users: small, heavily regularised trees.
@@ -263,6 +231,7 @@ SPEC = CompetitionSpec(
         "logreg": {"C": 0.1},
     },
     tune_decision=True,
+    write_files=TABLES.write_files,
     # Users' session aggregates and habits, log-scaled and standardised.
     cluster_view=ClusterView(
         (

@@ -112,6 +112,19 @@ class ClickStreamSample:
     p_train: np.ndarray
     p_test: np.ndarray
 
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The frames by table name (a :class:`competitions.kit.Sample`)."""
+        names = ("user_train", "user_test", "session_train", "session_test")
+        return {name: getattr(self, name) for name in names}
+
+    @property
+    def truth(self) -> np.ndarray:
+        return self.p_train
+
+    def describe(self) -> str:
+        return f"{len(self.user_train):,} train / {len(self.user_test):,} test users"
+
 
 def generate_scale(scale: str, seed: int) -> ClickStreamSample:
     if scale not in SCALES:

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
-from competitions.files import read_bytes
 from competitions.hotstar_sample import SOAPS, SPORTS, generate
-from competitions.spec import CompetitionSpec, DataFile, Dataset, SyntheticScale
+from competitions.kit import SyntheticSample, read_bytes, refuse_overlap
+from competitions.spec import CompetitionSpec, DataFile, Dataset
 from core.atomic import write_bytes
 from core.errors import DataError
 from core.folds import FoldScheme
@@ -36,9 +36,9 @@ TARGET = "segment"
 CLASSES = ("neg", "pos")
 TRAIN_FILE = DataFile(("train_data.json", "train_data.json.gz"), role="labelled users")
 TEST_FILE = DataFile(("test_data.json", "test_data.json.gz"), role="users to predict")
-SIZES: dict[SyntheticScale, tuple[int, int]] = {
-    "small": (40_000, 20_000),
-    "full": (200_000, 100_000),
+SIZES: dict[str, dict[str, int]] = {
+    "small": {"n_train": 40_000, "n_test": 20_000},
+    "full": {"n_train": 200_000, "n_test": 100_000},
 }
 
 FEATURES = UsageFeatures(
@@ -54,23 +54,39 @@ FEATURES = UsageFeatures(
 
 def load(files: Mapping[str, Path]) -> Dataset:
     train_path, test_path = files[TRAIN_FILE.name], files[TEST_FILE.name]
-    train = read_users(train_path, labelled=True)
-    test = read_users(test_path, labelled=False)
-    shared = test.index.intersection(train.index)
-    if len(shared):
-        raise DataError(
-            f"{test_path}: {len(shared)} users are also in {train_path.name}, e.g. "
-            f"{shared[0]!r}: a user to predict cannot be a training user; remove them from one "
-            "of the files"
-        )
-    y = (train.pop(TARGET) == "pos").to_numpy(dtype=np.int64)
+    raw = {
+        "train": read_users(train_path, labelled=True),
+        "test": read_users(test_path, labelled=False),
+    }
+    labels = {"train": str(train_path), "test": str(test_path)}
+    return prepare(raw, labels, source=f"{train_path} and {test_path}")
+
+
+def prepare(
+    raw: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str] | None = None,
+    *,
+    source: str,
+    synthetic: bool = False,
+    truth: np.ndarray | None = None,
+) -> Dataset:
+    """The users of both files (as :func:`read_users` gives them) as a Dataset."""
+    train, test = raw["train"], raw["test"]
+    labels = labels or {"train": "synthetic train", "test": "synthetic test"}
+    refuse_overlap(
+        train.index, test.index, labels["test"],
+        f"{{n}} users are also in {Path(labels['train']).name}, e.g. {{example!r}}: a user to "
+        "predict cannot be a training user; remove them from one of the files",
+    )  # fmt: skip
     return Dataset(
-        train=train,
+        train=train.drop(columns=TARGET),
         test=test,
-        y=y,
+        y=(train[TARGET] == "pos").to_numpy(dtype=np.int64),
         classes=CLASSES,
-        source=f"{train_path} and {test_path}",
-        file_labels=(str(train_path), str(test_path)),
+        source=source,
+        synthetic=synthetic,
+        truth=truth,
+        file_labels=(labels["train"], labels["test"]),
     )
 
 
@@ -134,39 +150,22 @@ def _raise_bad_value(
     )
 
 
-def synthesize(scale: SyntheticScale, seed: int) -> Dataset:
-    n_train, n_test = SIZES[scale]
-    return synthetic_dataset(n_train, n_test, seed, label=scale)
+SAMPLE = SyntheticSample("Hotstar", generate, SIZES, prepare)
+synthesize = SAMPLE.synthesize
 
 
 def synthetic_dataset(n_train: int, n_test: int, seed: int, label: str = "custom") -> Dataset:
-    sample = generate(n_train, n_test, seed)
-    y = (sample.train.pop(TARGET) == "pos").to_numpy(dtype=np.int64)
-    return Dataset(
-        train=sample.train,
-        test=sample.test,
-        y=y,
-        classes=CLASSES,
-        source=(
-            f"podium's built-in synthetic Hotstar sample ({label}: {n_train:,} train / "
-            f"{n_test:,} test users, seed {seed})"
-        ),
-        synthetic=True,
-        truth=sample.p_train,
-        file_labels=("synthetic train", "synthetic test"),
-    )
+    """The synthetic sample at any size (tests, benchmarks)."""
+    return SAMPLE.dataset(generate(n_train, n_test, seed), f"{label}, seed {seed}")
 
 
-def write_files(dataset: Dataset, folder: Path, *, gzip_files: bool = False) -> tuple[Path, Path]:
+def write_files(dataset: Dataset, folder: Path, *, gzip_files: bool = False) -> None:
     """Write a data set in the real files' layout (for tests, benchmarks and sharing samples)."""
     train = dataset.train.assign(**{TARGET: np.asarray(CLASSES)[dataset.y]})
-    paths = []
     for frame, name in ((train, "train_data.json"), (dataset.test, "test_data.json")):
         payload = orjson.dumps(frame.to_dict(orient="index"))
         path = folder / (name + (".gz" if gzip_files else ""))
         write_bytes(path, gzip.compress(payload, mtime=0) if gzip_files else payload)
-        paths.append(path)
-    return paths[0], paths[1]
 
 
 def build_features(dataset: Dataset) -> FeatureSet:
@@ -183,12 +182,13 @@ SPEC = CompetitionSpec(
     folds=FoldScheme("stratified"),
     files=(TRAIN_FILE, TEST_FILE),
     load=load,
-    synthesize=synthesize,
+    synthesize=SAMPLE.synthesize,
     build_features=build_features,
     submission=ProbabilityCSV(id_column="ID", columns=("segment",)),
     default_models=("logreg", "lgbm"),
-    synthetic_sizes=SIZES,
+    synthetic_sizes=SAMPLE.synthetic_sizes,
     notes="Users' watch time per title, genre, city, hour and weekday; predict segment=pos.",
     # Watch-time bags of titles, genres, cities, hours and weekdays, reduced by TruncatedSVD.
     cluster_view=ClusterView(kind="svd", components=20),
+    write_files=write_files,
 )

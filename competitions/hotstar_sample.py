@@ -71,6 +71,18 @@ class HotstarSample:
     p_train: np.ndarray
     p_test: np.ndarray
 
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The users of each file (a :class:`competitions.kit.Sample`)."""
+        return {"train": self.train, "test": self.test}
+
+    @property
+    def truth(self) -> np.ndarray:
+        return self.p_train
+
+    def describe(self) -> str:
+        return f"{len(self.train):,} train / {len(self.test):,} test users"
+
 
 def generate(n_train: int, n_test: int, seed: int) -> HotstarSample:
     import pandas as pd

@@ -41,6 +41,20 @@ class Dataset:
 
     ``train`` and ``test`` are indexed by the competition's ID; ``y`` holds integer class codes
     into ``classes`` (for a binary task ``classes[1]`` is the positive class).
+
+    ``truth`` is for synthetic data only: the generator's true probabilities for each training
+    row (P(positive) for a binary task, one column per class in ``classes`` order for a
+    multiclass one). Scored like a model's out-of-fold predictions it is the *oracle*, the best
+    any model could do, which ``run.json`` and the report show beside the leaderboard.
+
+    ``groups`` asks for grouped folds: one group label per training row (e.g. the user of each
+    impression), and no group is ever split between training and validation rows, so a model
+    is validated on groups it has not seen. The spec's fold scheme must then be grouped:
+    ``FoldScheme("group")``, or ``FoldScheme("stratified_group")`` to also keep each fold's
+    class balance; rows that are themselves the users need no groups.
+
+    ``raw`` is for synthetic data only: the tables the data set was prepared from, by table
+    name, exactly as the competition's files hold them, so ``write_files`` can write them.
     """
 
     train: pd.DataFrame
@@ -55,6 +69,7 @@ class Dataset:
     file_labels: tuple[str, str] = ("train", "test")
     # Further cleaned tables a competition's features read (events, sessions, ...), by name.
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         unlabelled = len(self.y) == 0 and not self.classes  # a segmentation data set
@@ -128,6 +143,9 @@ class CompetitionSpec:
     build_features: Callable[[Dataset], FeatureSet]
     submission: SubmissionFormat
     default_models: tuple[str, ...]
+    # Training and test rows of ``synthesize(scale, seed)`` at both scales: "small", the default
+    # (seconds to make and to run on; the tests use it), and "full", the real competition's size
+    # (``--synthetic-scale full``, for benchmarks). See competitions.kit.sample.
     synthetic_sizes: Mapping[SyntheticScale, tuple[int, int]] = field(default_factory=dict)
     notes: str = ""
     # Per-model parameter overrides that suit this competition's data, e.g. {"logreg": {"C": 0.02}}.

@@ -42,14 +42,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from competitions.spec import (
-    CompetitionSpec,
-    DataFile,
-    Dataset,
-    Question,
-    Segmentation,
-    SyntheticScale,
+from competitions.kit import (
+    Column,
+    SyntheticSample,
+    Table,
+    Tables,
+    check_values,
+    require_values,
 )
+from competitions.spec import CompetitionSpec, Dataset, Question, Segmentation
 from competitions.statso_sample import (
     AGE_BINS,
     COLUMNS,
@@ -58,10 +59,8 @@ from competitions.statso_sample import (
     NOMINAL_COUNTS,
     NUMERIC,
     SCALES,
-    StatsoSample,
-    generate_scale,
+    generate,
 )
-from competitions.tables import Column, check_values, read_csv, require_values
 from core.atomic import write_bytes
 from core.folds import FoldScheme
 from features.base import FeatureSet
@@ -72,7 +71,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FILE = DataFile(("user_profiles_for_ads.csv", "user_profiles_for_ads.csv.gz"), role="users")
 BINS = {"Age": AGE_BINS, "Income Level": INCOME_BINS}  # each in order of its lower bound
 NOMINAL = tuple(NOMINAL_COUNTS)
 INTERESTS = "Top Interests"
@@ -92,14 +90,21 @@ TABLE = tuple(
 )
 
 
-def load(files: Mapping[str, Path]) -> Dataset:
-    path = files[FILE.name]
-    frame = read_csv(path, TABLE)
-    return prepare(frame, str(path), source=f"STATSO user profiles in {path}")
+TABLES = Tables((Table("user_profiles_for_ads", TABLE, role="users"),))
+FILE = TABLES.files[0]
 
 
-def prepare(frame: pd.DataFrame, label: str, *, source: str, synthetic: bool = False) -> Dataset:
+def prepare(
+    raw: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str] | None = None,
+    *,
+    source: str,
+    synthetic: bool = False,
+    truth: np.ndarray | None = None,
+) -> Dataset:
     """Validate and clean the file's rows (indexed by data row, so row ``i`` is line ``i + 2``)."""
+    label = TABLES.labels(labels)["user_profiles_for_ads"]
+    frame = raw["user_profiles_for_ads"]
     # Every user is segmented, so an impossible measurement becomes missing (then imputed).
     frame = check_values(frame.copy(), TABLE, label, keep_rows=True)
     for name in (c.name for c in TABLE if c.kind == "str"):
@@ -225,28 +230,23 @@ def build_segmentation(dataset: Dataset) -> tuple[FeatureSet, pd.DataFrame]:
     return clustered, profile_frame(dataset.train)
 
 
-def synthesize(scale: SyntheticScale, seed: int) -> Dataset:
-    return from_sample(generate_scale(scale, seed), f"{scale} scale, seed {seed}")
+SAMPLE = SyntheticSample(
+    "STATSO", generate, {scale: {"n": n} for scale, n in SCALES.items()}, prepare, ("n", None)
+)
+load = TABLES.loader(prepare, "STATSO user profiles")
+synthesize = SAMPLE.synthesize
+from_sample = SAMPLE.dataset
 
 
-def from_sample(sample: StatsoSample, description: str) -> Dataset:
-    """A Dataset from a synthetic sample, cleaned by the same code as the real file."""
-    source = (
-        f"podium's built-in synthetic STATSO sample ({description}: {len(sample.frame):,} users)"
-    )
-    return prepare(sample.frame, FILE.name, source=source, synthetic=True)
-
-
-def write_files(dataset: Dataset, folder: Path) -> Path:
+def write_files(dataset: Dataset, folder: Path) -> None:
     """Write the users in the real file's layout (whole numbers without a decimal point, the
-    interest lists quoted) and return the file's path."""
+    interest lists quoted)."""
     frame = dataset.train.reset_index()[list(COLUMNS)]
     for name, (_, _, decimals) in NUMERIC.items():
         if decimals == 0:
             frame[name] = frame[name].round().astype("Int64")
     path = folder / FILE.name
     write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    return path
 
 
 def _mean_of(column: str) -> Question:
@@ -278,14 +278,15 @@ SPEC = CompetitionSpec(
     folds=FoldScheme("stratified"),  # unused: a segmentation has no folds
     files=(FILE,),
     load=load,
-    synthesize=synthesize,
+    synthesize=SAMPLE.synthesize,
     build_features=build_features,
     submission=AssignmentsCSV(id_column=ID),
     default_models=(),
-    synthetic_sizes={"small": (SCALES["small"], 0), "full": (SCALES["full"], 0)},
+    synthetic_sizes=SAMPLE.synthetic_sizes,
     notes=(
         "1,000 ad-platform users (demographics, activity, interests), no target: segment them "
         "(silhouette); the real data has weak cluster structure."
     ),
     segmentation=Segmentation(build=build_segmentation, k_range=(2, 10), questions=QUESTIONS),
+    write_files=write_files,
 )

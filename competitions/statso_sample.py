@@ -84,6 +84,18 @@ class StatsoSample:
     frame: pd.DataFrame
     segment: np.ndarray
 
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The file's rows by table name (a :class:`competitions.kit.Sample`)."""
+        return {"user_profiles_for_ads": self.frame}
+
+    @property
+    def truth(self) -> None:
+        return None  # no target: the hidden segment is not a prediction's truth
+
+    def describe(self) -> str:
+        return f"{len(self.frame):,} users"
+
 
 def generate_scale(scale: str, seed: int) -> StatsoSample:
     if scale not in SCALES:

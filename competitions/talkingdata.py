@@ -9,7 +9,7 @@ column per group, in Kaggle's order.
 Cleaning drops, with a counted warning: duplicate rows, rows about unknown devices or events,
 and rows with physically impossible values, declared per column in :data:`TABLES` (events
 outside the competition's week, coordinates beyond +-180 / +-90 or infinite, ages outside
-0..120); an impossible device ID stops the run (:func:`competitions.tables.check_values`).
+0..120); an impossible device ID stops the run (:func:`competitions.kit.check_values`).
 Coordinates (0, 0) and (1, 1) mean "no location".
 """
 
@@ -17,31 +17,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from competitions import talkingdata_features
-from competitions.spec import (
-    CompetitionSpec,
-    DataFile,
-    Dataset,
-    Question,
-    Segmentation,
-    SyntheticScale,
-)
-from competitions.tables import (
+from competitions.kit import (
     Column,
+    SyntheticSample,
+    Table,
+    Tables,
     check_values,
-    common_folder,
+    class_codes,
+    dedupe,
     drop_unknown,
     line_of,
-    read_tables,
-    require_values,
+    refuse_overlap,
 )
-from competitions.talkingdata_sample import GROUPS, SCALES, TalkingDataSample, generate_scale
-from core.errors import DataError
+from competitions.spec import CompetitionSpec, Dataset, Question, Segmentation
+from competitions.talkingdata_sample import GROUPS, SCALES, generate
 from core.folds import FoldScheme
 from features.base import FeatureSet
 from features.clusters import ClusterView
@@ -56,45 +50,56 @@ log = logging.getLogger(__name__)
 EVENT_WINDOW = ("2016-04-30", "2016-05-09")
 MISSING_LOCATIONS = ((0.0, 0.0), (1.0, 1.0))
 
-TABLES: dict[str, tuple[Column, ...]] = {
-    "gender_age_train": (
-        Column("device_id", "int", key=True),
-        # Not a feature (the group encodes it), but a non-number or an impossible age says
-        # the file is not what it claims to be.
-        Column("age", "int", required=False, low=0, high=120),
-        Column("group", "str", key=True),
-    ),
-    "gender_age_test": (Column("device_id", "int", key=True),),
-    "phone_brand_device_model": (
-        Column("device_id", "int"),
-        Column("phone_brand", "str"),
-        Column("device_model", "str"),
-    ),
-    "events": (
-        Column("event_id", "int"),
-        Column("device_id", "int"),
-        Column("timestamp", "time", window=EVENT_WINDOW),
-        Column("longitude", "float", low=-180, high=180),
-        Column("latitude", "float", low=-90, high=90),
-    ),
-    "app_events": (
-        Column("event_id", "int"),
-        Column("app_id", "int"),
-        Column("is_installed", "int", low=0, high=1),
-        Column("is_active", "int", low=0, high=1),
-    ),
-    "app_labels": (Column("app_id", "int"), Column("label_id", "int")),
-    "label_categories": (Column("label_id", "int"), Column("category", "str")),
-}
-OPTIONAL = ("app_events", "app_labels", "label_categories")
-FILES = tuple(
-    DataFile((f"{name}.csv", f"{name}.csv.gz"), required=name not in OPTIONAL) for name in TABLES
+TABLES = Tables(
+    (
+        Table(
+            "gender_age_train",
+            (
+                Column("device_id", "int", key=True),
+                # Not a feature (the group encodes it), but a non-number or an impossible age
+                # says the file is not what it claims to be.
+                Column("age", "int", required=False, low=0, high=120),
+                Column("group", "str", key=True),
+            ),
+        ),
+        Table("gender_age_test", (Column("device_id", "int", key=True),)),
+        Table(
+            "phone_brand_device_model",
+            (
+                Column("device_id", "int"),
+                Column("phone_brand", "str"),
+                Column("device_model", "str"),
+            ),
+        ),
+        Table(
+            "events",
+            (
+                Column("event_id", "int"),
+                Column("device_id", "int"),
+                Column("timestamp", "time", window=EVENT_WINDOW),
+                Column("longitude", "float", low=-180, high=180),
+                Column("latitude", "float", low=-90, high=90),
+            ),
+        ),
+        Table(
+            "app_events",
+            (
+                Column("event_id", "int"),
+                Column("app_id", "int"),
+                Column("is_installed", "int", low=0, high=1),
+                Column("is_active", "int", low=0, high=1),
+            ),
+            required=False,
+        ),
+        Table("app_labels", (Column("app_id", "int"), Column("label_id", "int")), required=False),
+        Table(
+            "label_categories",
+            (Column("label_id", "int"), Column("category", "str")),
+            required=False,
+        ),
+    )
 )
-
-
-def load(files: Mapping[str, Path]) -> Dataset:
-    raw, labels = read_tables(files, TABLES)
-    return prepare(raw, labels, source=f"TalkingData files in {common_folder(labels)}")
+FILES = TABLES.files
 
 
 def prepare(
@@ -108,22 +113,21 @@ def prepare(
     """Clean the raw tables into a Dataset. ``labels`` names each table's file in messages."""
     import pandas as pd
 
-    labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
+    labels = TABLES.labels(labels)
+    columns = TABLES.columns
     raw = {
-        name: check_values(frame, TABLES[name], labels[name], keep_rows=name == "gender_age_test")
+        name: check_values(frame, columns[name], labels[name], keep_rows=name == "gender_age_test")
         for name, frame in raw.items()
     }
-    train = _dedupe(raw["gender_age_train"], ["device_id"], labels["gender_age_train"])
-    test = _dedupe(raw["gender_age_test"], ["device_id"], labels["gender_age_test"])
-    require_values(train, "group", GROUPS, labels["gender_age_train"])
-    overlap = np.intersect1d(train["device_id"], test["device_id"])
-    if len(overlap):
-        raise DataError(
-            f"{labels['gender_age_test']}: {len(overlap)} devices are also in the training file, "
-            f"e.g. {overlap[0]}"
-        )
+    train = dedupe(raw["gender_age_train"], ["device_id"], labels["gender_age_train"])
+    test = dedupe(raw["gender_age_test"], ["device_id"], labels["gender_age_test"])
+    y = class_codes(train["group"], GROUPS, labels["gender_age_train"])
+    refuse_overlap(
+        train["device_id"], test["device_id"], labels["gender_age_test"],
+        "{n} devices are also in the training file, e.g. {example}",
+    )  # fmt: skip
     devices = pd.Index(np.concatenate([train["device_id"], test["device_id"]]))
-    phone = _dedupe(
+    phone = dedupe(
         raw["phone_brand_device_model"], ["device_id"], labels["phone_brand_device_model"]
     )
     phone = _known_devices(phone, devices, labels["phone_brand_device_model"]).set_index(
@@ -133,21 +137,15 @@ def prepare(
     tables = {"events": events}
     if "app_events" in raw:
         tables["app_events"] = _clean_app_events(raw["app_events"], events, labels["app_events"])
-    if "app_labels" in raw:
-        tables["app_labels"] = _dedupe(
-            raw["app_labels"], ["app_id", "label_id"], labels["app_labels"]
-        )
-    if "label_categories" in raw:
-        tables["label_categories"] = _dedupe(
-            raw["label_categories"], ["label_id"], labels["label_categories"]
-        )
+    for name, key in (("app_labels", ["app_id", "label_id"]), ("label_categories", ["label_id"])):
+        if name in raw:
+            tables[name] = dedupe(raw[name], key, labels[name])
 
     def frame(ids: pd.Series) -> pd.DataFrame:
         joined = phone.reindex(ids.to_numpy())[["phone_brand", "device_model"]]
         joined.index.name = "device_id"
         return joined
 
-    y = pd.Categorical(train["group"], categories=GROUPS).codes.astype(np.int64)
     return Dataset(
         train=frame(train["device_id"]),
         test=frame(test["device_id"]),
@@ -161,29 +159,6 @@ def prepare(
     )
 
 
-def _dedupe(frame: pd.DataFrame, key: list[str], label: str) -> pd.DataFrame:
-    """Drop repeated keys, keeping the first row; exact duplicates and conflicts are told apart."""
-    repeated = frame.duplicated(subset=key)
-    if not repeated.any():  # the common case: one hashing pass over the key columns
-        return frame
-    exact = frame.duplicated()
-    if exact.any():
-        log.warning(
-            "%s: dropped %d duplicate rows (e.g. line %d)",
-            label,
-            exact.sum(),
-            line_of(frame, exact),
-        )
-    conflicting = repeated & ~exact
-    if conflicting.any():
-        log.warning(
-            "%s: dropped %d rows that repeat a %s with other values, keeping the first "
-            "(e.g. line %d)",
-            label, conflicting.sum(), "/".join(key), line_of(frame, conflicting),
-        )  # fmt: skip
-    return frame[~repeated]
-
-
 def _known_devices(frame: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
     what = "rows about devices in neither gender_age file"
     return drop_unknown(frame, "device_id", devices, label, what)
@@ -192,7 +167,7 @@ def _known_devices(frame: pd.DataFrame, devices: pd.Index, label: str) -> pd.Dat
 def _clean_events(events: pd.DataFrame, devices: pd.Index, label: str) -> pd.DataFrame:
     import pandas as pd
 
-    events = _known_devices(_dedupe(events, ["event_id"], label), devices, label)
+    events = _known_devices(dedupe(events, ["event_id"], label), devices, label)
     lon = events["longitude"].to_numpy(dtype=np.float64)
     lat = events["latitude"].to_numpy(dtype=np.float64)
     missing = np.zeros(len(lon), dtype=bool)
@@ -210,7 +185,7 @@ def _clean_events(events: pd.DataFrame, devices: pd.Index, label: str) -> pd.Dat
 
 
 def _clean_app_events(app_events: pd.DataFrame, events: pd.DataFrame, label: str) -> pd.DataFrame:
-    app_events = _dedupe(app_events, ["event_id", "app_id"], label)
+    app_events = dedupe(app_events, ["event_id", "app_id"], label)
     unknown = ~app_events["event_id"].isin(events["event_id"])
     if unknown.any():
         log.warning(
@@ -220,26 +195,9 @@ def _clean_app_events(app_events: pd.DataFrame, events: pd.DataFrame, label: str
     return app_events[~unknown].reset_index(drop=True)
 
 
-def synthesize(scale: SyntheticScale, seed: int) -> Dataset:
-    return from_sample(generate_scale(scale, seed), f"{scale} scale, seed {seed}")
-
-
-def from_sample(sample: TalkingDataSample, description: str) -> Dataset:
-    """A Dataset from a synthetic sample, cleaned by the same code as the real files."""
-    raw = {name: getattr(sample, name) for name in TABLES}
-    n_train, n_test = len(sample.gender_age_train), len(sample.gender_age_test)
-    source = (
-        f"podium's built-in synthetic TalkingData sample ({description}: {n_train:,} train / "
-        f"{n_test:,} test devices, {len(sample.events):,} events)"
-    )
-    return prepare(raw, source=source, synthetic=True, truth=sample.p_train)
-
-
-def write_files(sample: TalkingDataSample, folder: Path) -> None:
-    """Write a sample as Kaggle CSV files (for tests and benchmarks)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        getattr(sample, name).to_csv(folder / f"{name}.csv", index=False)
+SAMPLE = SyntheticSample("TalkingData", generate, SCALES, prepare)
+load = TABLES.loader(prepare, "TalkingData files")
+synthesize = SAMPLE.synthesize
 
 
 def build_features(dataset: Dataset) -> FeatureSet:
@@ -344,16 +302,13 @@ SPEC = CompetitionSpec(
     folds=FoldScheme("stratified"),
     files=FILES,
     load=load,
-    synthesize=synthesize,
+    synthesize=SAMPLE.synthesize,
     build_features=build_features,
     submission=ProbabilityCSV(
         id_column="device_id", columns=GROUPS, rows_sum_to_one=True, clip=1e-6
     ),
     default_models=("logreg", "lgbm"),
-    synthetic_sizes={
-        "small": (SCALES["small"]["n_train"], SCALES["small"]["n_test"]),
-        "full": (SCALES["full"]["n_train"], SCALES["full"]["n_test"]),
-    },
+    synthetic_sizes=SAMPLE.synthetic_sizes,
     notes="Devices' phone brand/model, events and apps; predict one of 12 gender-age groups.",
     model_params={
         # One-hot brands and models overfit fast: strong L2, as the source solutions used.
@@ -365,4 +320,5 @@ SPEC = CompetitionSpec(
     cluster_view=ClusterView(("app=", "app_label=", "brand="), kind="svd", components=20),
     categoricals=categoricals,
     segmentation=SEGMENTATION,
+    write_files=TABLES.write_files,
 )

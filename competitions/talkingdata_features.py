@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from competitions.kit import Block, one_hot, row_bags, split_rows, stack
 from competitions.spec import Dataset
 from features.base import FeatureSet
 from features.events import activity_features, location_features
-from features.items import one_hot, row_bags
 
 if TYPE_CHECKING:
     import pandas as pd
-    import scipy.sparse as sp
 
 MIN_MODEL_DEVICES = 5
 MIN_APP_DEVICES = 5
@@ -29,34 +28,23 @@ MIN_APP_DEVICES = 5
 
 def build(dataset: Dataset) -> FeatureSet:
     import pandas as pd
-    import scipy.sparse as sp
 
     train, test = dataset.train, dataset.test
     n_train = len(train)
     devices = pd.Index(np.concatenate([train.index.to_numpy(), test.index.to_numpy()]))
-    blocks_tr: list[sp.csr_matrix] = []
-    blocks_te: list[sp.csr_matrix] = []
-    names: list[str] = []
-
-    def add(X_tr: sp.csr_matrix, X_te: sp.csr_matrix, block_names: list[str]) -> None:
-        blocks_tr.append(X_tr)
-        blocks_te.append(X_te)
-        names.extend(block_names)
-
     brand_model = train["phone_brand"] + " " + train["device_model"]
     brand_model_te = test["phone_brand"] + " " + test["device_model"]
-    add(*one_hot(train["phone_brand"], test["phone_brand"], label="brand"))
-    add(
-        *one_hot(
+    blocks = [
+        one_hot(train["phone_brand"], test["phone_brand"], label="brand"),
+        one_hot(
             train["device_model"], test["device_model"], label="model", min_count=MIN_MODEL_DEVICES
-        )
-    )
-    add(*one_hot(brand_model, brand_model_te, label="brand_model", min_count=MIN_MODEL_DEVICES))
-
+        ),
+        one_hot(brand_model, brand_model_te, label="brand_model", min_count=MIN_MODEL_DEVICES),
+    ]
     events = dataset.tables["events"]
     row = devices.get_indexer(events["device_id"].to_numpy())
     X_activity, activity_names = activity_features(row, events["timestamp"], n_rows=len(devices))
-    add(X_activity[:n_train], X_activity[n_train:], activity_names)
+    blocks.append(split_rows(X_activity, activity_names, n_train))
     X_geo, geo_names = location_features(
         row,
         events["longitude"].to_numpy(),
@@ -64,20 +52,15 @@ def build(dataset: Dataset) -> FeatureSet:
         n_rows=len(devices),
         n_train=n_train,
     )
-    add(X_geo[:n_train], X_geo[n_train:], geo_names)
-
+    blocks.append(split_rows(X_geo, geo_names, n_train))
     if "app_events" in dataset.tables:
-        for X_tr, X_te, block_names in _app_blocks(dataset, events, row, n_train, len(devices)):
-            add(X_tr, X_te, block_names)
-
-    X_train = sp.hstack(blocks_tr, format="csr", dtype=np.float32)
-    X_test = sp.hstack(blocks_te, format="csr", dtype=np.float32)
-    return FeatureSet(X_train, X_test, tuple(names))
+        blocks.extend(_app_blocks(dataset, events, row, n_train, len(devices)))
+    return stack(*blocks)
 
 
 def _app_blocks(
     dataset: Dataset, events: pd.DataFrame, event_row: np.ndarray, n_train: int, n_rows: int
-) -> list[tuple[sp.csr_matrix, sp.csr_matrix, list[str]]]:
+) -> list[Block]:
     import pandas as pd
 
     app_events = dataset.tables["app_events"]
@@ -126,9 +109,9 @@ def _split(
     *,
     label: str,
     display: dict | None = None,
-) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
+) -> Block:
     X, names = row_bags(
         rows, items, n_rows=n_rows, n_train=n_train, label=label, min_count=MIN_APP_DEVICES,
         display=display,
     )  # fmt: skip
-    return X[:n_train], X[n_train:], names
+    return split_rows(X, names, n_train)

@@ -32,35 +32,17 @@ smoothed CTR) are described in :mod:`competitions.taobao_features`.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from competitions import taobao_features
-from competitions.spec import (
-    CompetitionSpec,
-    DataFile,
-    Dataset,
-    Question,
-    Segmentation,
-    SyntheticScale,
-)
-from competitions.tables import SEPARATORS, common_folder
-from competitions.taobao_sample import (
-    DAYS,
-    PIDS,
-    SCALES,
-    START,
-    TaobaoSample,
-    generate_scale,
-    pid_dtype,
-)
+from competitions.kit import Column, SyntheticSample, Table, Tables, write_with
+from competitions.spec import CompetitionSpec, Dataset, Question, Segmentation
+from competitions.taobao_sample import DAYS, PIDS, SCALES, START, generate, write_tables
 from core.errors import DataError
 from core.folds import FoldScheme
 from features.base import FeatureSet
@@ -72,7 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NULLS = ["NULL", ""]
 WINDOW = (START, START + DAYS * 86400)
 # Documented value ranges of the profile codes; anything else is made missing.
 VALID_CODES = {
@@ -82,123 +63,30 @@ VALID_CODES = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    # The name of the column's polars data type ("Int32"), or "pid" for the ad slot's enum: a
-    # name, so that declaring the tables does not import polars.
-    type_name: str
-    required: bool = True
-    nullable: bool = False  # may a value be blank (or NULL)?
-
-    @property
-    def dtype(self) -> pl.DataType:
-        import polars as pl
-
-        return pid_dtype() if self.type_name == "pid" else getattr(pl, self.type_name)()
-
-
 _PROFILE_FIELDS = ("cms_segid", *VALID_CODES)
-TABLES: dict[str, tuple[Field, ...]] = {
-    "raw_sample": (
-        Field("user", "Int32"), Field("time_stamp", "Int64"),
-        Field("adgroup_id", "Int32"), Field("pid", "pid"),
-        Field("nonclk", "Int8", required=False, nullable=True), Field("clk", "Int8"),
+TABLES = Tables(
+    (
+        Table("raw_sample", (
+            Column("user", "int", dtype="Int32", nullable=False),
+            Column("time_stamp", "int", nullable=False),
+            Column("adgroup_id", "int", dtype="Int32", nullable=False),
+            Column("pid", "str", values=PIDS, nullable=False),
+            Column("nonclk", "int", dtype="Int8", required=False),
+            Column("clk", "int", dtype="Int8", nullable=False),
+        )),
+        Table("user_profile", (
+            Column("userid", "int", dtype="Int32", nullable=False),
+            *(Column(name, "int", dtype="Int32") for name in _PROFILE_FIELDS),
+        )),
+        Table("ad_feature", (
+            Column("adgroup_id", "int", dtype="Int32", nullable=False),
+            *(Column(n, "int", dtype="Int32") for n in ("cate_id", "campaign_id", "customer")),
+            Column("brand", "int", dtype="Int32"), Column("price", "float"),
+        )),
     ),
-    "user_profile": (
-        Field("userid", "Int32"),
-        *(Field(name, "Int32", nullable=True) for name in _PROFILE_FIELDS),
-    ),
-    "ad_feature": (
-        Field("adgroup_id", "Int32"),
-        *(Field(n, "Int32", nullable=True) for n in ("cate_id", "campaign_id", "customer")),
-        Field("brand", "Int32", nullable=True), Field("price", "Float64", nullable=True),
-    ),
-}  # fmt: skip
-FILES = tuple(DataFile((f"{name}.csv", f"{name}.csv.gz")) for name in TABLES)
-
-
-def load(files: Mapping[str, Path]) -> Dataset:
-    raw = {name: read_table(files[f"{name}.csv"], fields) for name, fields in TABLES.items()}
-    labels = {name: str(files[f"{name}.csv"]) for name in TABLES}
-    return prepare(raw, labels, source=f"Taobao files in {common_folder(labels)}")
-
-
-def read_table(path: Path, fields: Sequence[Field]) -> pl.DataFrame:
-    """The declared columns of one CSV with their types; row ``i`` is line ``i + 2``."""
-    import polars as pl
-
-    header, sep = _header(path)
-    found = {name.strip(): name for name in header}  # the real files pad some names
-    missing = [f.name for f in fields if f.required and f.name not in found]
-    if missing:
-        raise DataError(
-            f"{path}: missing column {', '.join(map(repr, missing))} (the header has "
-            f"{', '.join(map(repr, found))})"
-        )
-    wanted = [f for f in fields if f.name in found]
-    try:
-        frame = pl.read_csv(
-            path, separator=sep, columns=[found[f.name] for f in wanted],
-            schema_overrides={found[f.name]: f.dtype for f in wanted},
-            null_values=NULLS, infer_schema=False,
-        )  # fmt: skip
-    except pl.exceptions.PolarsError as error:
-        _raise_first_bad_value(path, sep, wanted, found)
-        raise DataError(f"{path}: cannot be read: {str(error).splitlines()[0]}") from error
-    frame = frame.rename({found[f.name]: f.name for f in wanted})
-    for f in fields:
-        if f.name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=f.dtype).alias(f.name))
-        elif not f.nullable and frame[f.name].null_count():
-            row = int(frame[f.name].is_null().arg_true()[0])
-            raise DataError(
-                f"{path}: line {row + 2}, column {f.name!r} is empty "
-                f"({frame[f.name].null_count()} such rows)"
-            )
-    return frame.select(f.name for f in fields)
-
-
-def _header(path: Path) -> tuple[list[str], str]:
-    try:
-        with path.open("rb") as handle:
-            gzipped = handle.read(2) == b"\x1f\x8b"
-        with gzip.open(path, "rb") if gzipped else path.open("rb") as handle:
-            first = handle.readline().decode("utf-8-sig", errors="replace").strip("\r\n")
-    except (OSError, EOFError) as error:
-        raise DataError(f"{path}: cannot be read: {error}") from error
-    if not first.strip():
-        raise DataError(f"{path}: is empty (no header line)")
-    sep = max(SEPARATORS, key=first.count)
-    return next(csv.reader([first], delimiter=sep)), sep
-
-
-def _raise_first_bad_value(
-    path: Path, sep: str, fields: Sequence[Field], found: Mapping[str, str]
-) -> None:
-    """Re-read the columns as text and name the first value that does not parse."""
-    import polars as pl
-
-    try:
-        text = pl.read_csv(
-            path, separator=sep, columns=[found[f.name] for f in fields], infer_schema=False,
-            null_values=NULLS,
-        )  # fmt: skip
-    except pl.exceptions.PolarsError as error:
-        raise DataError(f"{path}: malformed CSV: {str(error).splitlines()[0]}") from error
-    for f in fields:
-        column = text[found[f.name]]
-        bad = column.is_not_null() & column.cast(f.dtype, strict=False).is_null()
-        if bad.any():
-            row = int(bad.arg_true()[0])
-            what = (
-                f"one of {', '.join(PIDS)}" if f.type_name == "pid"
-                else f"an integer ({f.dtype})" if f.dtype.is_integer() else "a number"
-            )  # fmt: skip
-            raise DataError(
-                f"{path}: line {row + 2}, column {f.name!r}: {column[row]!r} is not {what} "
-                f"({int(bad.sum())} such rows)"
-            )
+    engine="polars",
+)  # fmt: skip
+FILES = TABLES.files
 
 
 def prepare(
@@ -207,6 +95,7 @@ def prepare(
     *,
     source: str,
     synthetic: bool = False,
+    truth: np.ndarray | None = None,
 ) -> Dataset:
     """Clean the three tables and aggregate them per user; ``labels`` name the files."""
     impressions, ads, profile = clean(raw, labels)
@@ -221,7 +110,7 @@ def clean(
     raw: Mapping[str, pl.DataFrame], labels: Mapping[str, str] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The cleaned impressions, ads and profiles (see the module's docstring)."""
-    labels = {name: (labels or {}).get(name, f"{name}.csv") for name in TABLES}
+    labels = TABLES.labels(labels)
     ads = _clean_ads(raw["ad_feature"], labels["ad_feature"])
     profile = _clean_profile(raw["user_profile"], labels["user_profile"])
     impressions = _clean_impressions(raw["raw_sample"], ads, profile, labels)
@@ -368,18 +257,10 @@ def _drop_without_impressions(
     return profile.filter(~idle)
 
 
-def synthesize(scale: SyntheticScale, seed: int) -> Dataset:
-    return from_sample(generate_scale(scale, seed), f"{scale} scale, seed {seed}")
-
-
-def from_sample(sample: TaobaoSample, description: str) -> Dataset:
-    """A Dataset from a synthetic sample, cleaned by the same code as the real files."""
-    raw = {name: getattr(sample, name) for name in TABLES}
-    source = (
-        f"podium's built-in synthetic Taobao sample ({description}: "
-        f"{sample.raw_sample.height:,} impressions, {sample.ad_feature.height:,} ads)"
-    )
-    return prepare(raw, source=source, synthetic=True)
+SAMPLE = SyntheticSample("Taobao", generate, SCALES, prepare, ("n_users", None))
+load = TABLES.loader(prepare, "Taobao files")
+synthesize = SAMPLE.synthesize
+from_sample = SAMPLE.dataset
 
 
 def segment(dataset: Dataset) -> tuple[FeatureSet, pd.DataFrame]:
@@ -423,14 +304,12 @@ SPEC = CompetitionSpec(
     folds=FoldScheme("stratified"),  # unused: a segmentation is not cross-validated
     files=FILES,
     load=load,
-    synthesize=synthesize,
+    synthesize=SAMPLE.synthesize,
     build_features=build_features,
     submission=AssignmentsCSV(id_column="user"),
     default_models=(),
-    synthetic_sizes={
-        "small": (SCALES["small"]["n_users"], 0),
-        "full": (SCALES["full"]["n_users"], 0),
-    },
+    synthetic_sizes=SAMPLE.synthetic_sizes,
     notes="Users' ad impressions, clicks, prices and profiles; cluster them into segments.",
     segmentation=Segmentation(build=segment, k_range=(2, 10), questions=QUESTIONS),
+    write_files=write_with(write_tables),
 )

@@ -4,7 +4,7 @@ Deterministic for a seed and vectorised (no loop over rows). The three polars fr
 columns and dtypes the loader reads: ``raw_sample`` (user, time_stamp, adgroup_id, pid, nonclk,
 clk), ``user_profile`` (userid, cms_segid, cms_group_id, final_gender_code, age_level,
 pvalue_level, shopping_level, occupation, new_user_class_level) and ``ad_feature`` (adgroup_id,
-cate_id, campaign_id, customer, brand, price). :func:`write_files` writes them in the real
+cate_id, campaign_id, customer, brand, price). :func:`write_tables` writes them in the real
 layout: a trailing space in the header ``new_user_class_level ``, blanks for a missing profile
 value and ``NULL`` for a missing brand.
 
@@ -25,6 +25,7 @@ clustering of per-user features has something to find; ``segment`` keeps the tru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +78,19 @@ class TaobaoSample:
     user_profile: pl.DataFrame
     ad_feature: pl.DataFrame
     segment: np.ndarray
+
+    @property
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """The frames by table name (a :class:`competitions.kit.Sample`)."""
+        names = ("raw_sample", "user_profile", "ad_feature")
+        return {name: getattr(self, name) for name in names}
+
+    @property
+    def truth(self) -> None:
+        return None  # no target: the latent segment is not a prediction's truth
+
+    def describe(self) -> str:
+        return f"{self.raw_sample.height:,} impressions, {self.ad_feature.height:,} ads"
 
 
 @dataclass(frozen=True)
@@ -290,13 +304,11 @@ def _popular_ad(rng: np.random.Generator, group: np.ndarray, group_of_ad: np.nda
     return table[np.minimum(pick, len(table) - 1)]
 
 
-def write_files(sample: TaobaoSample, folder: Path) -> dict[str, Path]:
-    """Write the sample as the three Tianchi CSV files; return their paths by name."""
+def write_tables(tables: Mapping[str, pl.DataFrame], folder: Path) -> None:
+    """Write the three Tianchi tables as their CSV files, in the real layout."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {name: folder / f"{name}.csv" for name in ("raw_sample", "user_profile", "ad_feature")}
-    sample.raw_sample.write_csv(paths["raw_sample"])
+    tables["raw_sample"].write_csv(folder / "raw_sample.csv")
     # The real header ends with a space, and missing profile values are blank.
-    profile = sample.user_profile.rename({"new_user_class_level": "new_user_class_level "})
-    profile.write_csv(paths["user_profile"], null_value="")
-    sample.ad_feature.write_csv(paths["ad_feature"], null_value="NULL")
-    return paths
+    profile = tables["user_profile"].rename({"new_user_class_level": "new_user_class_level "})
+    profile.write_csv(folder / "user_profile.csv", null_value="")
+    tables["ad_feature"].write_csv(folder / "ad_feature.csv", null_value="NULL")

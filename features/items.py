@@ -82,7 +82,16 @@ def row_bags(
 def one_hot(
     train: pd.Series, test: pd.Series, *, label: str, min_count: int = 1, missing: str = "<missing>"
 ) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
-    """One column per category seen in at least ``min_count`` training rows."""
+    """One 0/1 column ``{label}={category}`` per category, learnt from the training rows.
+
+    The ``min_count`` rule: a category gets its own column only if at least ``min_count``
+    *training* rows hold it. If some training category is rarer than that, every rarer
+    category, and every category seen only in test rows, shares one column ``{label}=<rare>``;
+    if none is (always so with the default ``min_count=1``), there is no ``<rare>`` column and
+    a category unseen in training gets no column at all (its row is all zeros in this block).
+    A missing value is the category ``missing`` (``<missing>``). A ``min_count`` of 5 or so
+    keeps a sparse linear model from memorising categories seen once or twice.
+    """
     tr_values = train.astype("object").where(train.notna(), missing).to_numpy()
     te_values = test.astype("object").where(test.notna(), missing).to_numpy()
     return item_bags(

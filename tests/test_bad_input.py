@@ -15,7 +15,7 @@ import pytest
 from competitions import clickstream as cs
 from competitions import talkingdata as td
 from competitions.files import MAX_LINE_BYTES, find_files, open_lines
-from competitions.tables import Column, read_csv
+from competitions.kit import Column, read_csv
 from core.errors import DataError
 from podium import cli, runner
 

@@ -91,7 +91,7 @@ def test_without_data_it_says_it_uses_the_synthetic_sample(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     import competitions.hotstar as hotstar_module
 
-    monkeypatch.setitem(hotstar_module.SIZES, "small", (1200, 300))
+    monkeypatch.setitem(hotstar_module.SIZES, "small", {"n_train": 1200, "n_test": 300})
     code = main(
         [
             "--preset",

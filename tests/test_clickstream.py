@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    cs.write_files(generate(60, 20, seed=1), tmp_path / "nuwe")
+    cs.TABLES.write(generate(60, 20, seed=1).tables, tmp_path / "nuwe")
     return tmp_path / "nuwe"
 
 
@@ -153,7 +153,7 @@ def test_class_weight_balanced_changes_the_model():
 
 @pytest.mark.slow
 def test_end_to_end_run_writes_predictions_json(tmp_path):
-    cs.write_files(generate(150, 40, seed=2), tmp_path / "data")
+    cs.TABLES.write(generate(150, 40, seed=2).tables, tmp_path / "data")
     done = subprocess.run(
         [sys.executable, str(ROOT / "run.py"), "--preset", "quick", "--comp", "clickstream",
          "--folds", "3", "--models", "lgbm", "--data-dir", str(tmp_path / "data"),
@@ -175,7 +175,7 @@ def test_end_to_end_run_writes_predictions_json(tmp_path):
 
 @pytest.mark.slow
 def test_studies_of_a_label_metric_optimise_log_loss_and_entries_show_f1(tmp_path):
-    cs.write_files(generate(150, 40, seed=2), tmp_path / "data")
+    cs.TABLES.write(generate(150, 40, seed=2).tables, tmp_path / "data")
     done = subprocess.run(
         [sys.executable, str(ROOT / "run.py"), "--preset", "quick", "--comp", "clickstream",
          "--folds", "3", "--models", "lgbm", "--trials", "3", "--no-report", "--shap-rows", "0",

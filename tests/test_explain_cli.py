@@ -107,7 +107,7 @@ def talkingdata_run(tmp_path_factory):
     sample = talkingdata_sample.generate(
         600, 150, 5, n_events=20_000, n_app_events=100_000, n_apps=2_000
     )
-    talkingdata.write_files(sample, folder)
+    talkingdata.TABLES.write(sample.tables, folder)
     out = tmp_path_factory.mktemp("talkingdata_runs")
     return quick_run("talkingdata", folder, out, trials=1, seed_bags=2)
 
@@ -116,7 +116,7 @@ def talkingdata_run(tmp_path_factory):
 def clickstream_run(tmp_path_factory):
     """Macro F1: the shipped entry is ``logreg+tuned``, class weights tuned after the model."""
     folder = tmp_path_factory.mktemp("clickstream_data")
-    clickstream.write_files(clickstream_sample.generate(150, 40, seed=2), folder)
+    clickstream.TABLES.write(clickstream_sample.generate(150, 40, seed=2).tables, folder)
     return quick_run("clickstream", folder, tmp_path_factory.mktemp("clickstream_runs"))
 
 

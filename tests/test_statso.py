@@ -53,7 +53,8 @@ def sample():
 
 
 def test_round_trip_through_the_real_layout(tmp_path, sample):
-    path = st.write_files(sample, tmp_path)
+    st.write_files(sample, tmp_path)
+    path = tmp_path / st.FILE.name
     lines = path.read_text().splitlines()
     assert lines[0] == HEADER
     assert re.search(r',"[^"]+, [^"]+"$', "\n".join(lines), re.MULTILINE)  # quoted lists

@@ -204,7 +204,7 @@ def test_end_to_end_run_on_a_synthetic_sample(tmp_path):
     from competitions.talkingdata_sample import generate
 
     sample = generate(600, 300, 5, n_events=20_000, n_app_events=100_000, n_apps=2_000)
-    td.write_files(sample, tmp_path / "data" / "nested")
+    td.TABLES.write(sample.tables, tmp_path / "data" / "nested")
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
         [sys.executable, str(root / "run.py"), "--preset", "quick", "--comp", "talkingdata",

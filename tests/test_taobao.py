@@ -15,7 +15,8 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from competitions import COMPETITIONS
 from competitions import taobao as tb
 from competitions.files import find_files
-from competitions.taobao_sample import PIDS, SEGMENTS, START, generate, write_files
+from competitions.kit.tables import polars_dtype
+from competitions.taobao_sample import PIDS, SEGMENTS, START, generate, write_tables
 from core.errors import DataError
 
 DAY = 86400
@@ -68,10 +69,10 @@ def test_sample_is_deterministic_and_schema_faithful():
     for name in ("raw_sample", "user_profile", "ad_feature"):
         assert getattr(a, name).equals(getattr(b, name))
     assert not a.raw_sample.equals(generate(300, 200, 6000, seed=2).raw_sample)
-    for name, fields in tb.TABLES.items():
+    for name, columns in tb.TABLES.columns.items():
         frame = getattr(a, name)
-        assert frame.columns == [f.name for f in fields]
-        assert frame.dtypes == [f.dtype for f in fields]
+        assert frame.columns == [c.name for c in columns]
+        assert frame.dtypes == [polars_dtype(c) for c in columns]
     raw = a.raw_sample
     assert raw.height == 6000 and raw["user"].n_unique() == 300
     assert set(raw["pid"].unique()) == set(PIDS)
@@ -82,7 +83,7 @@ def test_sample_is_deterministic_and_schema_faithful():
 
 
 def test_small_scale_rates_match_the_real_files():
-    sample = tb.generate_scale("small", 0)
+    sample = tb.SAMPLE.generate_scale("small", 0)
     raw, profile, ads = sample.raw_sample, sample.user_profile, sample.ad_feature
     assert raw.height == 80_000 and raw["user"].n_unique() == 4_000
     assert raw["clk"].mean() == pytest.approx(0.05, abs=0.004)
@@ -97,7 +98,7 @@ def test_small_scale_rates_match_the_real_files():
 
 def test_written_files_load_like_the_sample_plain_and_gzipped(tmp_path):
     sample = generate(n_users=300, n_ads=200, n_impressions=6000, seed=3)
-    write_files(sample, tmp_path / "plain")
+    write_tables(sample.tables, tmp_path / "plain")
     header = (tmp_path / "plain" / "user_profile.csv").read_text().splitlines()[0]
     assert header.endswith("new_user_class_level ")
     assert "NULL" in (tmp_path / "plain" / "ad_feature.csv").read_text()
