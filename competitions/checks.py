@@ -11,10 +11,11 @@ from core.errors import ConfigError
 from core.metrics import METRICS
 
 if TYPE_CHECKING:
-    from competitions.spec import CompetitionSpec
+    from competitions.spec import CompetitionSpec, SyntheticScale
+
+SCALES: tuple[SyntheticScale, ...] = ("small", "full")
 
 TASKS = ("binary", "multiclass", "segmentation")
-SCALES = ("small", "full")
 CALLABLES = ("load", "synthesize", "build_features")
 OPTIONAL_CALLABLES = ("subsets", "categoricals", "write_files")
 
