@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from competitions.checks import check_spec
+from competitions.spec_checks import check_spec
 from core.folds import FoldScheme
 from core.types import Task
 from features.base import FeatureSet
