@@ -46,6 +46,8 @@ class _Loaded:
 
 # Plugin files loaded in this process, by resolved path, in the order they were loaded.
 _LOADED: dict[str, _Loaded] = {}
+# Folders added to sys.path for plugin files.
+_FOLDERS: list[str] = []
 
 
 def load_plugins(paths: Iterable[str | Path]) -> tuple[str, ...]:
@@ -84,6 +86,7 @@ def load_plugin(path: str | Path) -> Path:
     folder = str(file.parent)
     if folder not in sys.path:
         sys.path.append(folder)  # at the end: the plugin's neighbours never shadow a library
+        _FOLDERS.append(folder)
     models_before = set(MODELS.names())
     try:
         module = _execute(file, name)
@@ -112,6 +115,22 @@ def load_plugin(path: str | Path) -> Path:
     _LOADED[key] = _Loaded(digest, module, comps, models)
     log.debug("Plugin %s: competitions %s, models %s", file, comps, models)
     return file
+
+
+def unload_plugins() -> None:
+    """Unregister every plugin file's competitions and models and forget its modules, and the
+    modules beside it (for tests, and a process that loads edited plugins again)."""
+    for loaded in list(_LOADED.values()):
+        _forget(loaded)
+    for folder in _FOLDERS:
+        for name, module in list(sys.modules.items()):
+            origin = getattr(module, "__file__", None)
+            if origin is not None and Path(origin).resolve().is_relative_to(folder):
+                del sys.modules[name]
+        if folder in sys.path:
+            sys.path.remove(folder)
+    _FOLDERS.clear()
+    importlib.invalidate_caches()
 
 
 def _module_name(file: Path, earlier: _Loaded | None) -> str:
