@@ -189,3 +189,19 @@ def test_entry_points_are_imported_only_when_looked_up(plugin_dir, monkeypatch):
         MODELS.remove("prior")
         for module in ("coinflip", "coinflip_features", "prior_model"):
             sys.modules.pop(module, None)
+
+
+def test_fold_workers_load_the_plugins_of_the_run(plugin_dir, tmp_path, monkeypatch, capsys):
+    from core import cpus
+
+    monkeypatch.setattr(cpus, "PARALLEL_FOLDS_ROWS", 100)  # the sample's 600 rows: workers
+    comp, model = str(plugin_dir / "coinflip.py"), str(plugin_dir / "prior_model.py")
+    code = main(["--comp", "coinflip", "--plugin", comp, "--plugin", model, "--jobs", "2",
+                 "--models", "prior", "--out", str(tmp_path), *QUICK])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+
+
+def test_help_explains_plugin(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--plugin PATH" in capsys.readouterr().out
