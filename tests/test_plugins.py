@@ -205,3 +205,16 @@ def test_help_explains_plugin(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--plugin PATH" in capsys.readouterr().out
+
+
+def test_explain_loads_the_run_s_plugins_again(plugin_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["--comp", "coinflip", "--out", str(out)]
+    quick = ("--preset", "quick", "--folds", "3", "--no-report", "--no-progress")
+    code = main([*args, "--plugin", str(plugin_dir / "coinflip.py"), "--models", "logreg",
+                 "--shap-rows", "200", "--shap-plots", "0", *quick])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    unload_plugins()  # as in a new process
+    assert main([*args, "--explain", run_dir.name, "--id", "u00600"]) == 0
+    assert "u00600" in capsys.readouterr().out
