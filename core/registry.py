@@ -52,6 +52,7 @@ class Registry(Generic[T]):
     def remove(self, name: str) -> None:
         """Forget ``name`` (a plugin file that is loaded again registers its entries anew)."""
         self._entries.pop(name, None)
+        self._from_points.discard(name)
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator form of :meth:`add`."""
