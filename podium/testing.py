@@ -180,8 +180,10 @@ def _features(spec: CompetitionSpec, dataset: Dataset) -> None:
         f"build_features gave {features.X_train.shape[0]} training and "
         f"{features.X_test.shape[0]} test rows for {n_train} and {n_test}",
     )
+    import scipy.sparse as sp
+
     for X in (features.X_train, features.X_test):
-        values = X.data if hasattr(X, "data") else np.asarray(X)
+        values = X.data if sp.issparse(X) else np.asarray(X)
         _require(bool(np.isfinite(values).all()), "build_features gave NaN or infinite values")
     if spec.segmentation is not None:
         view, profile = spec.segmentation.build(dataset)
