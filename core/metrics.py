@@ -43,6 +43,9 @@ class Metric:
     greater_is_better: bool
     needs: Needs
     description: str
+    # The tasks it can score: "binary", "multiclass" (probabilities or labels of either), or
+    # "segmentation" (cluster labels).
+    tasks: tuple[str, ...] = ("binary", "multiclass")
 
     @property
     def direction(self) -> Literal["maximize", "minimize"]:
@@ -138,7 +141,9 @@ def register_metric(metric: Metric) -> Metric:
 
 
 register_metric(
-    Metric("roc_auc", _roc_auc, True, "proba", "area under the ROC curve of P(positive)")
+    Metric(
+        "roc_auc", _roc_auc, True, "proba", "area under the ROC curve of P(positive)", ("binary",)
+    )
 )
 register_metric(
     Metric(
@@ -169,6 +174,7 @@ register_metric(
         True,
         "clusters",
         "mean silhouette of the rows' clusters (cohesion against separation, -1..1)",
+        ("segmentation",),
     )  # fmt: skip
 )
 

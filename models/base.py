@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from core.deadlines import check_time
+from core.errors import ConfigError
 from core.registry import Registry
 from core.types import Matrix, Task
 
@@ -25,6 +26,7 @@ class Model(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    _known_params: ClassVar[tuple[str, ...]]
     # Default parameters; ``params`` given to the constructor override them.
     DEFAULTS: ClassVar[dict[str, Any]] = {}
     # Configurations tried right after the defaults when tuning under a time budget, before
@@ -34,8 +36,18 @@ class Model(ABC):
     PORTFOLIO: ClassVar[tuple[dict[str, Any], ...]] = ()
     # Whether the seed changes the fit enough for seed bagging to pay (row or column sampling).
     seed_sensitive: ClassVar[bool] = False
+    # Parameters accepted beyond DEFAULTS, the search space and ``class_weight``, with no
+    # default of their own (e.g. a thread count the model otherwise chooses itself).
+    EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, task: Task, n_classes: int, seed: int = 0, **params: Any) -> None:
+        unknown = sorted(set(params) - set(self.known_params()))
+        if unknown:
+            raise ConfigError(
+                f"model {getattr(self, 'name', type(self).__name__)!r} has no parameter "
+                f"{', '.join(map(repr, unknown))}; its parameters are: "
+                f"{', '.join(self.known_params())}"
+            )
         self.task = task
         self.n_classes = n_classes
         self.seed = seed
@@ -64,6 +76,17 @@ class Model(ABC):
         if self.task == "binary":
             return proba[:, 1] if proba.ndim == 2 else proba
         return proba
+
+    @classmethod
+    def known_params(cls) -> tuple[str, ...]:
+        """The parameter names the model accepts: its DEFAULTS, the names its search space
+        suggests, ``class_weight`` (every model's) and its EXTRA_PARAMS, sorted."""
+        if "_known_params" not in cls.__dict__:
+            trial = _NameTrial()
+            searched = cls.search_space(trial) or {}  # type: ignore[arg-type]
+            names = {*cls.DEFAULTS, *searched, *trial.names, *cls.EXTRA_PARAMS, "class_weight"}
+            cls._known_params = tuple(sorted(names))
+        return cls._known_params
 
     @classmethod
     def search_space(cls, trial: optuna.trial.BaseTrial) -> dict[str, Any] | None:
@@ -115,7 +138,41 @@ class Model(ABC):
         return f"{type(self).__name__}({args})"
 
 
-MODELS: Registry[type[Model]] = Registry("model")
+class _NameTrial:
+    """Stands in for an Optuna trial to read the parameter names a search space suggests: each
+    suggestion returns its lowest value (or first choice)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def suggest_float(self, name: str, low: float, high: float, **_: Any) -> float:
+        self.names.append(name)
+        return low
+
+    def suggest_int(self, name: str, low: int, high: int, **_: Any) -> int:
+        self.names.append(name)
+        return low
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any:
+        self.names.append(name)
+        return choices[0]
+
+
+def _adopt(name: str, loaded: object) -> type[Model] | None:
+    """What a ``podium.models`` entry point loads: a Model class (registered if its import did
+    not), or a module whose import registered its models."""
+    if isinstance(loaded, type) and issubclass(loaded, Model):
+        if loaded.name != name:
+            raise ConfigError(
+                f"the podium.models entry point {name!r} loads model {loaded.name!r}: give the "
+                "entry point the model's name"
+            )
+        return loaded
+    return None
+
+
+# Models from other packages come through the ``podium.models`` entry-point group.
+MODELS: Registry[type[Model]] = Registry("model", group="podium.models", adopt=_adopt)
 
 
 def is_tunable(cls: type[Model]) -> bool:

@@ -45,6 +45,8 @@ class CatBoostModel(Model):
 
     name = "catboost"
     description = "CatBoost gradient boosting (oblivious trees), early-stopped on an inner holdout"
+    # Threads per fit: chosen from the rows unless given.
+    EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ("thread_count",)
     seed_sensitive = True
 
     # learning_rate 0.1 (FLAML starts CatBoost there too) and 50 rounds of patience: CatBoost's

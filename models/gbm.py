@@ -78,6 +78,8 @@ class LightGBMModel(Model):
 
     name = "lgbm"
     description = "LightGBM gradient boosting, early-stopped on an inner holdout"
+    # Threads per fit: chosen from the rows unless given.
+    EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ("num_threads",)
     seed_sensitive = True
 
     DEFAULTS: ClassVar[dict[str, Any]] = {

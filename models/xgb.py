@@ -57,6 +57,8 @@ class XGBoostModel(Model):
 
     name = "xgb"
     description = "XGBoost gradient boosting (hist), early-stopped on an inner holdout"
+    # Threads per fit: chosen from the rows unless given.
+    EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ("nthread",)
     seed_sensitive = True
 
     DEFAULTS: ClassVar[dict[str, Any]] = {

@@ -14,12 +14,14 @@ from core.errors import ConfigError, DiskFull, PodiumError, causes, disk_full
 from models import MODELS
 from podium.loading import DATA_ROOT
 from podium.options import MAX_FOLDS, RunOptions
+from podium.plugins import load_plugins
 from podium.present import (
     list_competitions,
     present,
     present_cache,
     present_explanation,
     present_history,
+    presets_help,
 )
 from podium.presets import DEFAULT_PRESET, PRESETS, apply_preset
 from podium.stopping import Interrupted, Terminated, handle_stops
@@ -59,12 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run.py",
         description="podium: cross-validated models, a leaderboard and a submission file "
         "for a data-science competition.",
-        epilog=EPILOG.format(presets=_presets_help()),
+        epilog=EPILOG.format(presets=presets_help()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--comp", metavar="NAME",
         help=f"competition to run: {', '.join(COMPETITIONS.names())} (see --list)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--plugin", action="append", default=[], metavar="PATH",
+        help="load a competition (a module defining SPEC) and/or models (classes decorated "
+        "with @register_model) from the Python file PATH; repeatable; recorded for --resume",
     )  # fmt: skip
     parser.add_argument(
         "--list", action="store_true",
@@ -241,6 +248,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     for noisy in ("lightgbm", "matplotlib", "optuna"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
+        plugins = load_plugins(args.plugin)  # before any name is looked up
         if args.list:
             print(list_competitions())
             return 0
@@ -255,7 +263,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             return 0
         if args.explain or args.id:
             return _explain(parser, args)
-        options = _resumed(parser, args) if args.resume else apply_preset(_options(args))
+        options = _resumed(parser, args) if args.resume else apply_preset(_options(args, plugins))
         # A bad option fails here, in the first second: run() checks again, after importing
         # pandas, the models and the rest.
         validate_options(apply_preset(options))
@@ -318,23 +326,10 @@ def _explain(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 0
 
 
-def _presets_help() -> str:
-    lines = []
-    for preset in PRESETS.values():
-        budget = "no budget" if preset.time_budget is None else f"{preset.time_budget:g} s"
-        models = ",".join(preset.models) if preset.models else "the competition's defaults"
-        lines.append(f"  {preset.name:<7} {preset.summary}")
-        lines.append(
-            f"          models {models}; {budget}; SHAP rows {preset.shap_rows}, "
-            f"plotted entries {preset.shap_plots}; "
-            f"seed bags {preset.seed_bags}"
-        )
-    return "\n".join(lines)
-
-
-def _options(args: argparse.Namespace) -> RunOptions:
+def _options(args: argparse.Namespace, plugins: tuple[str, ...]) -> RunOptions:
     return RunOptions(
         comp=args.comp,
+        plugins=plugins,
         preset=args.preset,
         data_dir=args.data_dir,
         out=args.out,

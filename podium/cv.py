@@ -151,11 +151,16 @@ def _fit_folds(
 
     threads = max(1, cpus.jobs() // workers)
     until = current_deadline()
+    from podium.plugins import loaded_plugins
+
+    plugins = loaded_plugins()  # a plugin's model is made in the workers too
     # max_nbytes=None: no read-only memory maps of the matrices in the workers (CatBoost's
     # predict_proba refuses a read-only buffer); each task gets its own copy.
     parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator", max_nbytes=None)
     yield from parallel(
-        delayed(_fit_fold_in_worker)(make, X_k, y, X_test_k, train, valid, metric, until, threads)
+        delayed(_fit_fold_in_worker)(
+            make, X_k, y, X_test_k, train, valid, metric, until, threads, plugins
+        )
         for X_k, X_test_k, train, valid in tasks()
     )
 
@@ -170,9 +175,15 @@ def _fit_fold_in_worker(
     metric: Metric,
     until: float | None,
     threads: int,
+    plugins: tuple[str, ...] = (),
 ) -> FoldOutput:
     """One fold in a worker process, under the parent's deadline (monotonic clocks are
-    system-wide) and with the worker's share of the CPUs as its threads."""
+    system-wide), with the worker's share of the CPUs as its threads and the parent's plugin
+    files loaded (once per worker)."""
+    if plugins:
+        from podium.plugins import load_plugins  # deferred: imports the competitions
+
+        load_plugins(plugins)
     cpus.set_threads_per_fit(threads)
     with deadline(until):
         return _fit_fold(make, X, y, X_test, train_idx, valid_idx, metric)

@@ -37,6 +37,7 @@ from podium.explain import Explained, to_explanation
 from podium.featurize import Featurized, featurize
 from podium.loading import load_dataset
 from podium.options import RunOptions
+from podium.plugins import load_plugins
 from podium.shap_files import MODELS_FOLDER, safe_name
 from podium.shapley import explain_model
 from podium.validation import RUNS_ROOT
@@ -68,9 +69,10 @@ class OneExplanation:
 
 
 def explain_one(comp: str, out: Path | None, run_id: str, user_id: str) -> OneExplanation:
-    spec = get_competition(comp)
-    area = out if out is not None else RUNS_ROOT / spec.name
+    area = out if out is not None else RUNS_ROOT / comp
     run_dir = area / run_id
+    _load_run_plugins(run_dir)
+    spec = get_competition(comp)
     summary = _summary(run_dir, run_id, area)
     entry = str(summary["shipped"])
     saved = list(summary.get("explainable_models") or [])
@@ -154,12 +156,22 @@ def _summary(run_dir: Path, run_id: str, area: Path) -> dict:
         ) from None
 
 
+def _load_run_plugins(run_dir: Path) -> None:
+    """The plugin files the run loaded (its competition or models may come from them)."""
+    try:
+        saved = json.loads((run_dir / "options.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no such run: reported below
+    load_plugins(saved.get("plugins") or ())
+
+
 def _options(run_dir: Path, comp: str, out: Path | None) -> RunOptions:
     saved = json.loads((run_dir / "options.json").read_text(encoding="utf-8"))
     fields = {f.name for f in dataclasses.fields(RunOptions)}
     values = {k: v for k, v in saved.items() if k in fields}
     values["data_dir"] = None if values.get("data_dir") is None else Path(values["data_dir"])
     values["models"] = None if values.get("models") is None else tuple(values["models"])
+    values["plugins"] = tuple(values.get("plugins") or ())
     return RunOptions(**{**values, "comp": comp, "out": out, "progress": False})
 
 

@@ -15,20 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-import competitions
-import features
 from competitions.spec import CompetitionSpec, Dataset
 from core.errors import ConfigError
-from core.hashing import file_fingerprint, fingerprint
+from core.hashing import fingerprint
 from features.base import FeatureSet, FoldFeatures
 from features.clusters import METHODS, cluster_features
 from features.store import CacheKey, FeatureStore
 from features.target_encoding import target_encodings
 from podium import faults
 from podium.options import RunOptions
+from podium.sources import code_fingerprint, spec_functions
 
 log = logging.getLogger(__name__)
 
@@ -129,23 +129,15 @@ def check_options(spec: CompetitionSpec, options: RunOptions) -> None:
         )
 
 
-# Modules of competitions/ that every loader uses; a competition's own modules are the ones
-# whose names start with its name (talkingdata.py, talkingdata_features.py, ...).
-SHARED_LOADING = ("spec.py", "tables.py", "files.py")
-
-
 def input_fingerprint(spec: CompetitionSpec, dataset_key: str) -> str:
     """The store's input key: the data's own fingerprint plus the source code that loads the
-    competition and builds its features (``features/``, the shared loading modules and the
-    competition's own modules), so edited code never serves stale matrices while an edit to
-    another competition keeps this one's cache."""
-    comp_dir = Path(competitions.__file__).parent
-    code = [
-        *sorted(Path(features.__file__).parent.rglob("*.py")),
-        *(comp_dir / name for name in SHARED_LOADING),
-        *sorted(comp_dir.glob(f"{spec.name}*.py")),
-    ]
-    return fingerprint(dataset_key, file_fingerprint(code))
+    competition and builds its features: the modules defining the spec's functions and the
+    fold-fitted builders, and the project modules they import (:mod:`podium.sources`), wherever
+    they live; so edited code never serves stale matrices, while an edit to another
+    competition, or a new module beside this one, keeps this one's cache."""
+    functions: list[Callable[..., Any]] = [*spec_functions(spec), cluster_features]
+    functions.append(target_encodings)
+    return fingerprint(dataset_key, code_fingerprint(functions))
 
 
 def featurize(

@@ -55,6 +55,8 @@ class RunOptions:
     seed_bags: int | None = None
     # Processes (fold workers) podium may run at once; None: the CPUs it may use.
     jobs: int | None = None
+    # Plugin files (resolved paths) loaded before the competition is looked up (podium.plugins).
+    plugins: tuple[str, ...] = ()
     # Set by podium.presets.apply_preset once the preset's values are filled in.
     preset_applied: bool = False
 
@@ -67,6 +69,7 @@ class RunOptions:
         for key in ("data_dir", "out"):
             values[key] = None if values[key] is None else str(values[key])
         values["models"] = None if self.models is None else list(self.models)
+        values["plugins"] = list(self.plugins)
         if self.storage is not None:
             values["storage"] = masked(self.storage)
         return values

@@ -16,6 +16,7 @@ from features.store import cache_entries
 from podium.featurize import CACHE
 from podium.history import run_history
 from podium.loading import DATA_ROOT
+from podium.presets import PRESETS
 from podium.validation import RUNS_ROOT
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 def list_competitions() -> str:
     rows = [("name", "task", "metric", "data", "title")]
+    COMPETITIONS.load_all()  # installed plugins' too
     for name in COMPETITIONS.names():
         spec = COMPETITIONS.get(name)
         folder = DATA_ROOT / name
@@ -32,6 +34,21 @@ def list_competitions() -> str:
         data = f"real ({folder}/)" if found else "synthetic (no real data found)"
         rows.append((name, spec.task, spec.metric, data, spec.title))
     return _table(rows)
+
+
+def presets_help() -> str:
+    """The presets, two lines each, for ``--help``."""
+    lines = []
+    for preset in PRESETS.values():
+        budget = "no budget" if preset.time_budget is None else f"{preset.time_budget:g} s"
+        models = ",".join(preset.models) if preset.models else "the competition's defaults"
+        lines.append(f"  {preset.name:<7} {preset.summary}")
+        lines.append(
+            f"          models {models}; {budget}; SHAP rows {preset.shap_rows}, "
+            f"plotted entries {preset.shap_plots}; "
+            f"seed bags {preset.seed_bags}"
+        )
+    return "\n".join(lines)
 
 
 def present(result: RunResult) -> str:

@@ -14,6 +14,7 @@ from core.errors import ConfigError
 from models import MODELS
 from podium.featurize import check_options
 from podium.options import MAX_FOLDS, MAX_SEED_BAGS, RunOptions
+from podium.plugins import load_plugins
 from podium.presets import get_preset
 
 RUNS_ROOT = Path("runs")
@@ -22,6 +23,7 @@ PARTIAL = ".partial"  # suffix of a run's staging folder while it runs
 
 def validate_options(options: RunOptions) -> CompetitionSpec:
     """Check every option before any work starts; return the competition's spec."""
+    load_plugins(options.plugins)  # loaded already by the CLI; again for a direct run()
     spec = get_competition(options.comp)
     if not 2 <= options.folds <= MAX_FOLDS:
         raise ConfigError(f"--folds must be between 2 and {MAX_FOLDS}, got {options.folds}")
@@ -90,9 +92,11 @@ def run_area(spec: CompetitionSpec, options: RunOptions) -> Path:
 def resume_options(
     comp: str, out: Path | None, run_id: str, overrides: Mapping[str, Any]
 ) -> RunOptions:
-    """The options of the interrupted run ``run_id``, with ``overrides`` applied."""
-    spec = get_competition(comp)
-    area = out if out is not None else RUNS_ROOT / spec.name
+    """The options of the interrupted run ``run_id``, with ``overrides`` applied; the run's
+    plugin files are loaded again."""
+    area = out if out is not None else RUNS_ROOT / comp
+    if not area.is_dir():
+        get_competition(comp)  # an unknown name fails with the known ones
     stage = area / f".{run_id}{PARTIAL}"
     if not stage.is_dir():
         if (area / run_id / "run.json").exists():
@@ -111,8 +115,11 @@ def resume_options(
         raise ConfigError(
             f"--resume {run_id}: cannot read {stage / 'options.json'}: {error}"
         ) from None
+    plugins = load_plugins(saved.get("plugins") or ())
+    get_competition(comp)  # an unknown name fails with the known ones
     fields = {f.name for f in dataclasses.fields(RunOptions)}
     values = {k: v for k, v in saved.items() if k in fields}
+    values["plugins"] = plugins
     values.setdefault("preset_applied", True)  # runs from before presets: fully resolved
     values.update(overrides)
     if values.get("storage") and "***" in str(values["storage"]) and "storage" not in overrides:

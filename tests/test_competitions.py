@@ -1,4 +1,5 @@
-"""Shared end-to-end checks that run on every registered competition by themselves."""
+"""Shared checks that run on every registered competition by themselves: the public
+conformance checks (podium.testing.check_competition) and the recorded submission bytes."""
 
 import hashlib
 import json
@@ -7,8 +8,7 @@ import pytest
 
 import podium.segment
 from competitions import COMPETITIONS
-from podium.options import RunOptions
-from podium.runner import run
+from podium.testing import check_competition
 
 # SHA-256 of each competition's submission from the run below (synthetic small sample, seed 42,
 # logreg, 3 folds), recorded before the competitions moved onto the shared kit: refactors of
@@ -26,26 +26,17 @@ SUBMISSION_SHA256 = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", COMPETITIONS.names())
 def test_synthetic_run_is_complete_and_reproducible(tmp_path, monkeypatch, name):
-    monkeypatch.chdir(tmp_path)  # no data/<name>/ here: the synthetic sample is used
     monkeypatch.setattr(podium.segment, "TSNE_ROWS", 300)  # the t-SNE view, kept quick
     spec = COMPETITIONS.get(name)
-    submissions = []
-    for attempt in ("a", "b"):
-        options = RunOptions(
-            preset="quick",
-            comp=name, out=tmp_path / attempt, folds=3, models=("logreg",), progress=False,
-            shap_rows=0,
-        )  # fmt: skip
-        result = run(options)
+    # The spec, its sample (and written files), its features, and two quick logreg runs on
+    # 3 folds that write the same valid submission bytes.
+    checked = check_competition(spec, seed=42, out=tmp_path)
+    for result in checked.runs:
         assert result.synthetic
-        assert result.submission.name == spec.submission.filename
-        submissions.append(result.submission.read_bytes())
         summary = json.loads((result.run_dir / "run.json").read_text())
         assert summary["competition"] == name
         assert spec.task == "segmentation" or summary["oracle_score"] is not None
-        assert (result.run_dir / "report.html").exists()
         board = result.leaderboard
         assert board["metric"].eq(spec.metric).all() and board["shipped"].sum() == 1
-    assert submissions[0] == submissions[1]
     if name in SUBMISSION_SHA256:  # competitions added later have no recorded bytes
-        assert hashlib.sha256(submissions[0]).hexdigest() == SUBMISSION_SHA256[name]
+        assert hashlib.sha256(checked.submission).hexdigest() == SUBMISSION_SHA256[name]

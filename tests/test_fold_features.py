@@ -89,7 +89,7 @@ def shuffled_target_auc(fold_features: FoldFeatures, y: np.ndarray, fold: np.nda
     X = sp.csr_matrix((len(y), 1), dtype=np.float32)  # the encodings are the only signal
     result = cross_validate(
         "lgbm",
-        lambda: make_model("lgbm", task="binary", n_classes=2, seed=0, n_estimators=50),
+        lambda: make_model("lgbm", task="binary", n_classes=2, seed=0, num_boost_round=50),
         X, y, X[:10], fold, get_metric("roc_auc"), fold_features=fold_features,
     )  # fmt: skip
     return result.oof_score

@@ -151,3 +151,26 @@ def test_sampled_parameters_give_a_model_that_fits(name):
     model = make_model(name, task="binary", n_classes=2, seed=0, **params)
     proba = model.fit(X[:400], y[:400]).predict_proba(X[400:])
     assert np.isfinite(proba).all() and proba.shape == (200,)
+
+
+@pytest.mark.parametrize("name", MODELS.names())
+def test_model_knows_its_parameters_and_refuses_others(name):
+    cls = MODELS.get(name)
+    known = set(cls.known_params())
+    assert set(cls.DEFAULTS) <= known and "class_weight" in known
+    assert all(set(config) <= known for config in cls.PORTFOLIO)
+    if is_tunable(cls):
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+        assert set(cls.search_space(study.ask()) or {}) <= known
+    with pytest.raises(ConfigError, match=f"model '{name}' has no parameter 'colour'.*: .*"):
+        make_model(name, task="binary", n_classes=2, colour="red")
+
+
+def test_unknown_model_parameter_lists_the_known_ones():
+    with pytest.raises(ConfigError) as caught:
+        make_model("logreg", task="binary", n_classes=2, c=0.1, max_iters=5)
+    assert str(caught.value) == (
+        "model 'logreg' has no parameter 'c', 'max_iters'; its parameters are: "
+        "C, class_weight, max_iter"
+    )
+    assert make_model("logreg", task="binary", n_classes=2, C=0.1).params == {"C": 0.1}
