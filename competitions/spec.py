@@ -54,8 +54,10 @@ class Dataset:
     ``FoldScheme("group")``, or ``FoldScheme("stratified_group")`` to also keep each fold's
     class balance; rows that are themselves the users need no groups.
 
-    ``raw`` is for synthetic data only: the tables the data set was prepared from, by table
-    name, exactly as the competition's files hold them, so ``write_files`` can write them.
+    ``raw`` is for synthetic data only: it returns the tables the data set was prepared from, by
+    table name, exactly as the competition's files hold them, so ``write_files`` can write them.
+    It regenerates them when called, rather than keeping them: a full-scale sample's raw tables
+    are gigabytes that a run never reads again.
     """
 
     train: pd.DataFrame
@@ -70,7 +72,7 @@ class Dataset:
     file_labels: tuple[str, str] = ("train", "test")
     # Further cleaned tables a competition's features read (events, sessions, ...), by name.
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    raw: Callable[[], Mapping[str, Any]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         unlabelled = len(self.y) == 0 and not self.classes  # a segmentation data set

@@ -49,6 +49,8 @@ def check_spec(spec: CompetitionSpec) -> None:
     _check_models(spec)
     if spec.task == "segmentation" and spec.segmentation is None:
         raise fail("segmentation", "a segmentation competition declares how it segments")
+    if spec.segmentation is not None:
+        _check_clusters_metric(spec, spec.segmentation.metric)
 
 
 def _fail(spec: CompetitionSpec, field: str, problem: str) -> ConfigError:
@@ -67,6 +69,17 @@ def _check_metric(spec: CompetitionSpec) -> None:
             f"{spec.metric} ({metric.description}) does not score a {spec.task} task; "
             f"use one of {', '.join(fitting)}",
         )
+
+
+def _check_clusters_metric(spec: CompetitionSpec, name: str) -> None:
+    """The segmentation's own metric (a supervised competition's ``--segment`` view is scored
+    by it, not by the competition's metric) must score clusterings."""
+    fitting = [n for n in METRICS if "segmentation" in METRICS.get(n).tasks]
+    if name not in METRICS or "segmentation" not in METRICS.get(name).tasks:
+        raise _fail(
+            spec, "segmentation.metric",
+            f"{name!r} does not score a clustering; use one of {', '.join(fitting)}",
+        )  # fmt: skip
 
 
 def _check_sizes(spec: CompetitionSpec) -> None:

@@ -49,3 +49,8 @@ def test_a_segmentation_competition_declares_its_segmentation_and_no_models():
         dataclasses.replace(STATSO, default_models=("lgbm",))
     with pytest.raises(ConfigError, match="'statso': metric: roc_auc .* segmentation task"):
         dataclasses.replace(STATSO, metric="roc_auc")
+    bad = dataclasses.replace(STATSO.segmentation, metric="roc_auc")
+    with pytest.raises(
+        ConfigError, match="'statso': segmentation.metric: 'roc_auc' does not score"
+    ):
+        dataclasses.replace(STATSO, segmentation=bad)

@@ -130,9 +130,9 @@ class Tables:
     def write_files(self, dataset: Dataset, folder: Path) -> None:
         """The spec's ``write_files``: a synthetic data set's tables (``Dataset.raw``) as the
         competition's files, which ``load`` reads back as the same data set."""
-        if not dataset.raw:
-            raise ValueError("only a synthetic data set keeps the tables it was made from")
-        self.write(dataset.raw, folder)
+        if dataset.raw is None:
+            raise ValueError("only a synthetic data set can give the tables it was made from")
+        self.write(dataset.raw(), folder)
 
 
 def labelled_dataset(

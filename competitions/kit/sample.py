@@ -85,17 +85,20 @@ class SyntheticSample:
         return self.generate(seed=seed, **self.sizes[scale])
 
     def synthesize(self, scale: SyntheticScale, seed: int) -> Dataset:
-        """The spec's ``synthesize``: the data set of the scale's sample for a seed."""
-        return self.dataset(self.generate_scale(scale, seed), f"{scale} scale, seed {seed}")
+        """The spec's ``synthesize``: the data set of the scale's sample for a seed. Its
+        ``raw`` generates the sample again (deterministic for the seed) instead of keeping it."""
+        dataset = self.dataset(self.generate_scale(scale, seed), f"{scale} scale, seed {seed}")
+        return replace(dataset, raw=lambda: self.generate_scale(scale, seed).tables)
 
     def dataset(self, sample: Sample, description: str) -> Dataset:
-        """A data set from a sample, prepared by the loader's code; it keeps the sample's
-        tables (``Dataset.raw``) for ``write_files``."""
+        """A data set from a sample, prepared by the loader's code; its ``raw`` returns the
+        sample's tables for ``write_files``."""
         source = (
             f"podium's built-in synthetic {self.title} sample ({description}: {sample.describe()})"
         )
         dataset = self.prepare(sample.tables, source=source, synthetic=True, truth=sample.truth)
-        return replace(dataset, raw=sample.tables)
+        tables = sample.tables
+        return replace(dataset, raw=lambda: tables)
 
 
 def write_with(write: Callable[[Mapping[str, Any], Path], None]) -> Callable[[Dataset, Path], None]:
@@ -103,8 +106,8 @@ def write_with(write: Callable[[Mapping[str, Any], Path], None]) -> Callable[[Da
     :meth:`Tables.write <competitions.kit.load.Tables.write>` does not cover)."""
 
     def write_files(dataset: Dataset, folder: Path) -> None:
-        if not dataset.raw:
-            raise ValueError("only a synthetic data set keeps the tables it was made from")
-        write(dataset.raw, folder)
+        if dataset.raw is None:
+            raise ValueError("only a synthetic data set can give the tables it was made from")
+        write(dataset.raw(), folder)
 
     return write_files
