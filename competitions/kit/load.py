@@ -47,7 +47,9 @@ class Prepare(Protocol):
 
 @dataclass(frozen=True)
 class Table:
-    """One CSV file of a competition: ``<name>.csv``, plain or gzipped (``<name>.csv.gz``).
+    """One CSV file of a competition: ``<name>.csv``, plain or gzipped (``<name>.csv.gz``), or
+    any of ``filenames`` when the real file is called otherwise (``("sample.txt",)``; the first
+    is the name a synthetic sample is written as).
 
     ``sep`` and ``folder`` say how the real files are laid out, for writing a synthetic sample
     as them (``folder``: a sub-folder such as ``train``); the reader finds the separator and
@@ -60,10 +62,12 @@ class Table:
     role: str = ""
     sep: str = ","
     folder: str = ""
+    filenames: tuple[str, ...] = ()
 
     @property
     def file(self) -> DataFile:
-        return DataFile((f"{self.name}.csv", f"{self.name}.csv.gz"), self.required, self.role)
+        names = self.filenames or (f"{self.name}.csv", f"{self.name}.csv.gz")
+        return DataFile(names, self.required, self.role)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Kind = Literal["int", "float", "str", "time"]
 _DTYPES: dict[Kind, str] = {"int": "int64", "float": "float64", "str": "str", "time": "str"}
 SEPARATORS = ",;\t|"
+WIDE_COLUMNS = 100  # pandas warns about a frame of more blocks than this
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -213,7 +214,9 @@ def _read(
         raise DataError(f"{path}: {_parser_message(error)}") from None
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise DataError(f"{path}: cannot be read: {error}") from error
-    return frame
+    # pandas keeps one block per column: a wide file's frame (hundreds of columns) would warn
+    # "highly fragmented" at every column a competition adds, so it is consolidated once.
+    return frame.copy() if frame.shape[1] > WIDE_COLUMNS else frame
 
 
 def _parser_message(error: Exception) -> str:
