@@ -44,11 +44,13 @@ def numeric(
     columns: Sequence[str],
     *,
     log: bool = False,
-    missing: float = np.nan,
+    missing: float = -1.0,
 ) -> Block:
     """The numeric ``columns`` as they are (``log``: ``log1p`` of the value, for counts and
-    prices; negative values become 0 first). A missing value is ``missing``: NaN, which the
-    boosters handle, or a number such as -1 for models that need one."""
+    prices; negative values become 0 first). A missing value becomes ``missing``: feature
+    matrices must be finite (the linear and neural models refuse NaN, and
+    ``check_competition`` checks it), and -1 lies outside a count's or a price's range, so the
+    trees split it off; choose another value for a column that can be negative."""
     import scipy.sparse as sp
 
     def matrix(frame: pd.DataFrame) -> sp.csr_matrix:
