@@ -53,7 +53,11 @@ def write_predictions(
 def write_schedule(path: Path, steps: Sequence[Step]) -> None:
     """Every tuning trial in the order run: which model, when, for how long, the model's best
     after it, and why the allocator chose it."""
-    frame = pd.DataFrame(
+    write_text(path, _schedule_frame(steps).to_csv(index=False, lineterminator="\n"))
+
+
+def _schedule_frame(steps: Sequence[Step]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "step": range(1, len(steps) + 1),
             "model": [s.model for s in steps],
@@ -63,7 +67,6 @@ def write_schedule(path: Path, steps: Sequence[Step]) -> None:
             "reason": [s.reason for s in steps],
         }
     )
-    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 def write_report(
@@ -79,9 +82,11 @@ def write_report(
     timings: dict[str, float],
     confusion: pd.DataFrame | None,
     shap: ShapFigures,
+    card: dict[str, str] | None = None,
+    schedule: Sequence[Step] = (),
 ) -> Path:
-    by_name = {r.model: r for r in results}
-    top = [str(m) for m in leaderboard["model"].head(4)]
+    """``report.html``; ``card`` adds lines to its summary (run time, submission), ``schedule``
+    is the tuning's trials in the order run."""
     missing = {c: int(n) for c, n in dataset.train.isna().sum().items() if n}
     summary = {
         "data": dataset.source,
@@ -97,7 +102,11 @@ def write_report(
         leaderboard=leaderboard,
         y=dataset.y,
         classes=dataset.classes,
-        oof={name: by_name[name].oof for name in top},
+        oof={r.model: r.oof for r in results},
+        test={r.model: r.test for r in results},
+        weights={r.model: _weights(r) for r in results if r.kind == "ensemble"},
+        card=card or {},
+        schedule=_schedule_frame(schedule) if schedule else None,
         data_summary=summary,
         options=options,
         timings=timings,
@@ -112,3 +121,8 @@ def write_report(
     path = stage / "report.html"
     write_text(path, render(inputs))
     return path
+
+
+def _weights(ensemble: CVResult) -> dict[str, float]:
+    weights = ensemble.params.get("weights", {})
+    return {str(k): float(v) for k, v in weights.items()} if isinstance(weights, dict) else {}

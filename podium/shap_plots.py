@@ -44,7 +44,9 @@ def strength_of(expl: shap.Explanation) -> np.ndarray:
     return strength
 
 
-def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> bytes:
+def _draw(
+    plot: Callable[[], object], title: str, xlabel: str | None = None, ylabel: str | None = None
+) -> bytes:
     pyplot().figure()
     state = np.random.get_state()  # shap jitters and shuffles points with numpy's global RNG:
     np.random.seed(0)  # seeded, the same plot is the same image, in any process
@@ -61,6 +63,8 @@ def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> 
     ax.set_title(title, fontsize=10)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
     image = png(fig)
     pyplot().close("all")  # shap's scatter opens a figure of its own
     return image
@@ -71,7 +75,7 @@ def bar(expl: shap.Explanation, title: str, units: str) -> bytes:
 
     return _draw(
         lambda: shap.plots.bar(expl, max_display=MAX_DISPLAY, show=False),
-        title, f"mean |SHAP value| ({units})",
+        title, f"mean |SHAP value| ({units})", "feature",
     )  # fmt: skip
 
 
@@ -80,7 +84,7 @@ def beeswarm(expl: shap.Explanation, title: str, units: str) -> bytes:
 
     return _draw(
         lambda: shap.plots.beeswarm(expl, max_display=MAX_DISPLAY, show=False, plot_size=(8, 6)),
-        title, f"SHAP value ({units}); colour: the feature's value",
+        title, f"SHAP value ({units})", "feature",
     )  # fmt: skip
 
 
@@ -114,7 +118,7 @@ def waterfall(row: shap.Explanation, title: str) -> bytes:
     def plot() -> None:
         shap.plots.waterfall(row, max_display=MAX_DISPLAY - 3, show=False)
 
-    return _draw(plot, title)
+    return _draw(plot, title, "contribution to the model's output", "feature = its value")
 
 
 def typical_and_extreme(output: np.ndarray, typical: int = 2) -> list[tuple[str, int]]:
