@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ from podium.report import ReportInputs, render
 if TYPE_CHECKING:
     from podium.allocate import Step
     from podium.shap_files import ShapFigures
+
+log = logging.getLogger(__name__)
 
 
 def write_predictions(
@@ -84,6 +87,7 @@ def write_report(
     shap: ShapFigures,
     card: dict[str, str] | None = None,
     schedule: Sequence[Step] = (),
+    importances: dict[str, dict] | None = None,
 ) -> Path:
     """``report.html``; ``card`` adds lines to its summary (run time, submission), ``schedule``
     is the tuning's trials in the order run."""
@@ -107,6 +111,7 @@ def write_report(
         weights={r.model: _weights(r) for r in results if r.kind == "ensemble"},
         card=card or {},
         schedule=_schedule_frame(schedule) if schedule else None,
+        importances=importances or {},
         data_summary=summary,
         options=options,
         timings=timings,
@@ -126,3 +131,22 @@ def write_report(
 def _weights(ensemble: CVResult) -> dict[str, float]:
     weights = ensemble.params.get("weights", {})
     return {str(k): float(v) for k, v in weights.items()} if isinstance(weights, dict) else {}
+
+
+def parameter_importances(storage: Any, tuning: dict[str, dict[str, Any]]) -> dict[str, dict]:
+    """Per tuned model, Optuna's importance of each parameter to its study's score (fANOVA, on
+    the study's complete trials), for the report; a study with too few trials is left out."""
+    import optuna  # deferred: only tuned runs have studies
+
+    out: dict[str, dict] = {}
+    for model, outcome in tuning.items():
+        try:
+            study = optuna.load_study(study_name=str(outcome["study"]), storage=storage)
+            evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+            values = optuna.importance.get_param_importances(study, evaluator=evaluator)
+        except (KeyError, ValueError, RuntimeError) as error:  # too few or constant trials
+            log.info("No parameter importances for %s: %s", model, error)
+            continue
+        if values:
+            out[model] = {str(k): float(v) for k, v in values.items()}
+    return out

@@ -214,6 +214,7 @@ def tuning_history(schedule: pd.DataFrame, metric: str, greater_is_better: bool)
                  xlabel="trial of the model", ylabel=f"best CV {metric}")  # fmt: skip
     by_time.set(title=f"Best {metric} against the run's clock", xlabel="seconds into tuning",
                 ylabel=f"best CV {metric}")  # fmt: skip
+    by_trial.xaxis.get_major_locator().set_params(integer=True)
     by_trial.legend(fontsize=8)
     return png(fig)
 

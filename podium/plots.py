@@ -41,7 +41,8 @@ def png(fig: plt.Figure, dpi: int = 90) -> bytes:
     if bare:
         pyplot().close(fig)
         raise ValueError(f"a report figure has axes without labels: {', '.join(bare)}")
-    fig.savefig(buffer, format="png", dpi=dpi)
+    # "tight": a long axis label (shap's, ours) is never cut at the figure's edge.
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
     pyplot().close(fig)
     return buffer.getvalue()
 

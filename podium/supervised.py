@@ -20,7 +20,12 @@ from core.metrics import confusion
 from core.results import CVResult
 from ensembles import build_ensembles
 from podium import faults
-from podium.artifacts import write_predictions, write_report, write_schedule
+from podium.artifacts import (
+    parameter_importances,
+    write_predictions,
+    write_report,
+    write_schedule,
+)
 from podium.context import Loaded, RunContext, RunResult
 from podium.degenerate import check_features, check_labels, check_rows
 from podium.entries import EntryRunner
@@ -156,6 +161,8 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
                 "SHAP": shap_seconds,
             },
             confusion=matrix, shap=figures, schedule=evaluated.schedule,
+            importances=parameter_importances(context.storage, evaluated.tuning)
+            if evaluated.tuning and context.storage is not None else None,
             card=_card(context, submission.name),
         )  # fmt: skip
         values["report"] = report.name
