@@ -32,7 +32,7 @@ def pyplot() -> ModuleType:
     return matplotlib.pyplot
 
 
-def png(fig: plt.Figure, dpi: int = 90) -> bytes:
+def png(fig: plt.Figure, dpi: int = 90, tight: bool = False) -> bytes:
     """The figure as PNG bytes; the figure is closed. Every axis must say what it shows
     (:func:`unlabelled_axes`): a figure with a bare axis is an error, caught by the tests."""
     buffer = io.BytesIO()
@@ -41,8 +41,12 @@ def png(fig: plt.Figure, dpi: int = 90) -> bytes:
     if bare:
         pyplot().close(fig)
         raise ValueError(f"a report figure has axes without labels: {', '.join(bare)}")
-    # "tight": a long axis label (shap's, ours) is never cut at the figure's edge.
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
+    # ``tight`` crops to what was drawn, so a label longer than shap's fixed-size figure is
+    # not cut at its edge (it costs a second drawing; tight_layout fits podium's own figures).
+    if tight:
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
+    else:
+        fig.savefig(buffer, format="png", dpi=dpi)
     pyplot().close(fig)
     return buffer.getvalue()
 

@@ -65,7 +65,7 @@ def _draw(
         ax.set_xlabel(xlabel)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
-    image = png(fig)
+    image = png(fig, tight=True)
     pyplot().close("all")  # shap's scatter opens a figure of its own
     return image
 

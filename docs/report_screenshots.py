@@ -1,8 +1,8 @@
 """Screenshots of the three kinds of report at 1,400 px, as a new user opens them in Chromium.
 
-    python benchmarks/report_screenshots.py      # small quick runs; PNGs in ./screenshots
-    python benchmarks/report_screenshots.py --out /tmp/shots --full-scale
-    python benchmarks/report_screenshots.py --reports runs/hotstar/RUN/report.html ...
+    python docs/report_screenshots.py      # small quick runs; PNGs in ./screenshots
+    python docs/report_screenshots.py --out /tmp/shots --full-scale
+    python docs/report_screenshots.py --reports runs/hotstar/RUN/report.html ...
 
 Runs hotstar (binary), clickstream (multiclass) and statso (segmentation) with ``--preset quick``
 on their synthetic samples (small ones by default, so it takes about a minute), then opens each
@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT  # noqa: F401  (puts the repository on sys.path)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for podium
 
-from competitions import clickstream, hotstar, statso
-from competitions.clickstream_sample import generate as clickstream_sample
-from competitions.statso_sample import generate as statso_sample
-from podium.browser import measure, screenshot
-from podium.options import RunOptions
-from podium.runner import run
+from competitions import clickstream, hotstar, statso  # noqa: E402
+from competitions.clickstream_sample import generate as clickstream_sample  # noqa: E402
+from competitions.statso_sample import generate as statso_sample  # noqa: E402
+from podium.browser import measure, screenshot  # noqa: E402
+from podium.options import RunOptions  # noqa: E402
+from podium.runner import run  # noqa: E402
 
 
 def small_datasets() -> dict:
