@@ -147,14 +147,15 @@ def k_curves(scans: Sequence[tuple[str, pd.DataFrame, int, int | None]], metric:
         left.legend(fontsize=8)
         other = "inertia" if table["inertia"].notna().any() else "bic"
         if table[other].notna().any():
-            name = "inertia (within-cluster sum of squares)" if other == "inertia" else "BIC"
+            name = "inertia" if other == "inertia" else "BIC"
+            about = "within-cluster sum of squares" if other == "inertia" else "lower is better"
             right.plot(ks, table[other], marker="o", color="tab:grey")
             right.plot(ks[at], table.loc[at, other], marker="*", markersize=16,
                        color="tab:red", linestyle="none", label=f"chosen K={chosen}")  # fmt: skip
             if knee is not None:
                 right.axvline(knee, color="tab:green", linestyle="--", label=f"elbow K={knee}")
-            right.set(title=f"{method}: {name} (lower fits closer)", xlabel="K (clusters)",
-                      ylabel=other)  # fmt: skip
+            right.set(title=f"{method}: {name} against K", xlabel="K (clusters)",
+                      ylabel=f"{name} ({about})")  # fmt: skip
             right.legend(fontsize=8)
         else:
             right.axis("off")
@@ -202,7 +203,7 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
         ax.xaxis.set_tick_params(labelbottom=True)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
-    return png(fig, dpi=80)
+    return png(fig)
 
 
 def question_bars(values: pd.Series, title: str, measure: str) -> bytes:

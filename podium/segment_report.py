@@ -96,7 +96,7 @@ def bic_outliers(ks: Sequence[int], bic: Sequence[float], floored: Sequence[bool
     far = [i for i, v in enumerate(values) if median > 0 and v > OUTLIER * median]
     if not far:
         return ""
-    listed = " and ".join(f"K={ks[i]} ({values[i]:,.0f})" for i in far)
+    listed = _and([f"K={ks[i]} ({values[i]:,.0f})" for i in far])
     others = [i for i in range(len(ks)) if i not in far]
     start = f"The mixture's BIC at {listed} is far above the others' (median {median:,.0f}). "
     if all(floored[i] for i in others) and not any(floored[i] for i in far):
@@ -104,7 +104,7 @@ def bic_outliers(ks: Sequence[int], bic: Sequence[float], floored: Sequence[bool
             f"At every other K one component's variance on some column is at the floor "
             f"({REG_COVAR:g}): it sits on rows where that column takes a single value (a "
             "binary or capped column), its density there is very high, and the likelihood "
-            f"jumps; at {' and '.join(f'K={ks[i]}' for i in far)} no component isolates such "
+            f"jumps; at {_and([f'K={ks[i]}' for i in far])} no component isolates such "
             "a group. The gap is in the fit, not in the number of segments: compare the BIC "
             "only among the other K, and compare methods by the silhouette."
         )
@@ -113,6 +113,10 @@ def bic_outliers(ks: Sequence[int], bic: Sequence[float], floored: Sequence[bool
         "jump is in the fit: at those K the EM fit (one initialisation, diagonal covariances) "
         "stopped in a poorer optimum. They are never chosen (the lowest BIC is)."
     )
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def choice_text(method: str, reason: str, metric: Metric, ks: Sequence[int],

@@ -260,7 +260,7 @@ def _level2(
     view = expl if entry.values.ndim == 2 else shap_plots.for_class(expl, _largest(dataset))
     title = f"{ensemble.model}: which model drove it"
     return [_Plot(stage / f"shap_{ensemble.model}_bar_models.png", "bar", view,
-                  (title, "probability"))]  # fmt: skip
+                  (title, "probability", "base model"))]  # fmt: skip
 
 
 def save_fold_models(stage: Path, shipped: CVResult, results: list[CVResult]) -> list[str]:
