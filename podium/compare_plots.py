@@ -17,7 +17,7 @@ import pandas as pd
 
 from podium.plots import png, pyplot
 
-ONE_MODEL = 0.95  # an ensemble with this share of one model's weight is that model
+ONE_MODEL = 0.95  # an ensemble with this share of its weight on one model is that model
 SAME = 0.9995  # out-of-fold predictions this correlated are drawn as one curve
 BASELINE = "logreg"
 

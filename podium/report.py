@@ -228,24 +228,29 @@ def _explanations(inputs: ReportInputs) -> list[str]:
                 "plot's title)."
             )
         )
-    same_as: dict[str, str] = {}
+    # An ensemble that is almost one model has that model's plots: drawn once (the better
+    # ranked of the two, :func:`podium.shap_files.distinct`), the other named beside it.
+    shown: dict[str, str] = {}  # the model an entry almost is (or itself) -> the entry drawn
+    for name in inputs.shap_images:
+        shown.setdefault(_mostly(inputs, name)[0], name)
     for name, images in inputs.shap_images.items():
-        share = inputs.weights.get(name, {})
-        main = max(share, key=lambda m: share[m]) if share else name
-        key = main if share and share[main] >= compare_plots.ONE_MODEL else name
-        if key in same_as:
+        key, share = _mostly(inputs, name)
+        if shown[key] != name:
+            continue
+        heading = name if key == name else f"{name} ({share:.0%} {key})"
+        out.append(f"<h3>{html.escape(heading)}</h3>")
+        twins = [
+            other for other in map(str, inputs.leaderboard["model"])
+            if other != name and _mostly(inputs, other)[0] == key
+        ]  # fmt: skip
+        if twins:
             out.append(
-                f"<h3>{html.escape(name)}</h3>"
-                + note(
-                    f"{name} is {share.get(main, 1.0):.0%} {main}: its SHAP plots repeat those "
-                    f"of {same_as[key]} above almost exactly and are not shown again (files: "
-                    f"shap_{name}_*.png)."
+                note(
+                    f"The SHAP plots of {', '.join(twins)} would repeat these almost exactly "
+                    f"(each is {key}, or at least {compare_plots.ONE_MODEL:.0%} of its weight "
+                    "is), so they are not drawn again; their shap_*.csv files are written."
                 )
             )
-            continue
-        same_as[key] = name
-        heading = name if key == name else f"{name} ({share[main]:.0%} {main})"
-        out.append(f"<h3>{html.escape(heading)}</h3>")
         out.append(figures([img(image, f"SHAP {name}") for image in images]))
     if inputs.waterfalls:
         out.append("<h3>Single predictions explained</h3>")
@@ -264,6 +269,18 @@ def _explanations(inputs: ReportInputs) -> list[str]:
             )  # fmt: skip
         )
     return out
+
+
+def _mostly(inputs: ReportInputs, name: str) -> tuple[str, float]:
+    """The model an entry almost is (at least ONE_MODEL of an ensemble's weight) and that
+    share; else the entry itself and 1."""
+    share = inputs.weights.get(name, {})
+    total = sum(share.values())
+    if share and total > 0:
+        main = max(share, key=lambda m: share[m])
+        if share[main] / total >= compare_plots.ONE_MODEL:
+            return main, share[main] / total
+    return name, 1.0
 
 
 def _options(inputs: ReportInputs) -> str:

@@ -215,3 +215,46 @@ def test_a_tuned_run_shows_its_tuning_history():
                      "out-of-fold against test probabilities", "fold scores"):  # fmt: skip
         assert expected in alts, expected
     assert "Tuning" in page.cells and "Summary" in page.cells
+
+
+def test_an_ensemble_that_is_one_model_gets_its_shap_plots_once_and_is_named():
+    from types import SimpleNamespace
+
+    from core.metrics import get_metric
+    from podium.report import ReportInputs, render
+    from podium.shap_files import distinct
+
+    def entry(name, weights=None):
+        kind = "model" if weights is None else "ensemble"
+        return SimpleNamespace(model=name, kind=kind, params={"weights": weights or {}})
+
+    entries = {"greedy": entry("greedy", {"lgbm": 0.98, "logreg": 0.02}), "lgbm": entry("lgbm"),
+               "stack": entry("stack", {"lgbm": 0.6, "logreg": 0.4}), "logreg": entry("logreg"),
+               "blend": entry("blend", {"lgbm": 0.97, "logreg": 0.03})}  # fmt: skip
+    ranked = ["greedy", "lgbm", "blend", "stack", "logreg"]
+    assert distinct(ranked, entries, 4) == ["greedy", "stack", "logreg"]
+    assert distinct(ranked, entries, 2) == ["greedy", "stack"]
+
+    y = np.arange(200) % 2
+    oof = {name: np.linspace(0, 1, 200) for name in ranked}
+    board = pd.DataFrame(
+        {"rank": range(1, 6), "model": ranked, "kind": [entries[n].kind for n in ranked],
+         "tuned": False, "trials": 0, "metric": "roc_auc", "cv_mean": 0.5, "cv_std": 0.0,
+         "fit_seconds": 1.0, "predict_seconds": 0.0, "oof_score": 0.5,
+         "shipped": [True, False, False, False, False]}
+    )  # fmt: skip
+    from podium.plots import png as to_png
+    from podium.plots import pyplot
+
+    fig, ax = pyplot().subplots()
+    ax.set(xlabel="x", ylabel="y")
+    image = to_png(fig)
+    inputs = ReportInputs(
+        title="t", metric=get_metric("roc_auc"), leaderboard=board, y=y, classes=("a", "b"),
+        oof=oof, data_summary={}, options={}, timings={},
+        shap_images={"greedy": [image], "stack": [image]},
+        weights={n: entries[n].params["weights"] for n in ranked if entries[n].kind == "ensemble"},
+    )  # fmt: skip
+    text = render(inputs)
+    assert "greedy (98% lgbm)" in text
+    assert "The SHAP plots of lgbm, blend would repeat these" in text
