@@ -97,7 +97,7 @@ def roc_pr(y: np.ndarray, curves: Sequence[Curve], oof: Mapping[str, np.ndarray]
         p = oof[curve.entry]
         fpr, tpr, _ = roc_curve(y, p)
         roc.plot(fpr, tpr, label=f"{curve.label}: AUC {auc(fpr, tpr):.3f}", **_style(curve))
-        precision, recall, _ = pr_curve(y, p)
+        precision, recall, _ = pr_curve(y, p, drop_intermediate=True)
         ap = average_precision_score(y, p)
         pr.plot(recall, precision, label=f"{curve.label}: AP {ap:.3f}", **_style(curve))
     roc.plot([0, 1], [0, 1], color="#bbb", linestyle=":", label="chance")
@@ -148,7 +148,8 @@ def gains_lift(y: np.ndarray, curves: Sequence[Curve], oof: Mapping[str, np.ndar
         order = np.argsort(-oof[curve.entry], kind="stable")
         found = np.concatenate([[0.0], np.cumsum(y[order]) / positives])
         share = np.linspace(0, 1, len(found))
-        gains.plot(share, found, label=curve.label, **_style(curve))
+        at = np.unique(np.linspace(0, len(found) - 1, 501).astype(int))  # enough for the eye
+        gains.plot(share[at], found[at], label=curve.label, **_style(curve))
         deciles = np.array_split(y[order], 10)
         rates = np.array([d.mean() if len(d) else 0.0 for d in deciles]) / max(y.mean(), 1e-12)
         colour = "grey" if curve.baseline else None
