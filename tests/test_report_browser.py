@@ -65,3 +65,11 @@ def test_the_report_fits_1400_px_with_every_image_decoded(reports, name):
 
 def _anchor(heading: str) -> str:
     return "sec-" + re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+
+
+def test_the_segmentation_report_carries_no_supervised_fields(reports):
+    text = reports["statso"].read_text(encoding="utf-8")
+    for field in ("predict_seconds", "shap_rows", "fold_scheme", "trials", "tuned", "± 0.0000"):
+        assert field not in text, field
+    assert "<th>task</th><td class='text'>segmentation</td>" in text  # not "segment False"
+    assert "Choosing K" in text and "chooses K by" in text
