@@ -139,11 +139,16 @@ def leaderboard_section(board: pd.DataFrame, metric: Metric) -> list[str]:
 def _diagnostics(inputs: ReportInputs) -> list[str]:
     ranked = [str(m) for m in inputs.leaderboard["model"]]
     curves = compare_plots.distinct_entries(ranked, inputs.oof, inputs.weights)
+    baseline = (
+        "logistic regression (grey, dashed) is the baseline"
+        if any(c.baseline for c in curves)
+        else f"no baseline: this run has no {compare_plots.BASELINE} (add it with --models)"
+    )
     out = [
         note(
             "Curves of the best distinct entries, out-of-fold: an ensemble that is almost one "
-            "model draws that model's curve and is named beside it; logistic regression (grey, "
-            "dashed) is the baseline."
+            "model draws that model's curve and is named beside it (so are entries whose "
+            f"predictions are practically the same); {baseline}."
         )
     ]
     images = []
