@@ -41,6 +41,7 @@ def distinct_entries(
     """The best ``top`` entries of ``ranked`` that draw different curves, and the baseline.
     An ensemble with at least :data:`ONE_MODEL` of its weight on one model, or predictions
     correlated above :data:`SAME` with an entry already drawn, joins that entry's label."""
+    oof = {name: p for name, p in oof.items() if np.isfinite(p).all()}  # drawable only
     drawn: dict[str, list[str]] = {}
     for name in ranked:
         if name not in oof:
