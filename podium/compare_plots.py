@@ -65,11 +65,13 @@ def distinct_entries(
                 drawn[same].append(aka)
         elif len(drawn) < top and name not in drawn:
             drawn[name] = [name]
+    for names in drawn.values():
+        if names[0] == BASELINE:
+            names[0] = f"{BASELINE} (baseline)"
     curves = [
-        Curve(entry, " = ".join(names) + (" (baseline)" if entry == BASELINE else ""),
-              baseline=entry == BASELINE)
+        Curve(entry, " = ".join(names), baseline=entry == BASELINE)
         for entry, names in drawn.items()
-    ]  # fmt: skip
+    ]
     if BASELINE in oof and BASELINE not in drawn:
         curves.append(Curve(BASELINE, f"{BASELINE} (baseline)", baseline=True))
     return curves
@@ -119,24 +121,42 @@ def roc_per_class(
     n = len(classes)
     cols = min(n, 4)
     rows = int(np.ceil(n / cols))
-    fig, axes = pyplot().subplots(rows, cols, figsize=(3.7 * cols, 3.4 * rows), squeeze=False)
+    fig, axes = pyplot().subplots(rows, cols, figsize=(3.7 * cols, 3.4 * rows + 0.5),
+                                  squeeze=False)  # fmt: skip
+    lines = []
     for k, ax in enumerate(axes.ravel()):
         if k >= n:
             ax.axis("off")
             continue
         hit = (y == k).astype(int)
+        scores = []
         for curve in curves:
             p = oof[curve.entry][:, k]
             fpr, tpr, _ = roc_curve(hit, p)
-            score = roc_auc_score(hit, p) if 0 < hit.sum() < len(hit) else float("nan")
-            ax.plot(fpr, tpr, label=f"{curve.label}: {score:.3f}", **_style(curve))
+            scores.append(roc_auc_score(hit, p) if 0 < hit.sum() < len(hit) else float("nan"))
+            (line,) = ax.plot(fpr, tpr, **_style(curve))
+            if k == 0:
+                lines.append(line)
         ax.plot([0, 1], [0, 1], color="#bbb", linestyle=":")
+        # Each curve's AUC in its own colour, in the legend's order (one legend for all).
+        for i, (score, line) in enumerate(zip(scores, lines, strict=True)):
+            ax.text(
+                0.97,
+                0.05 + 0.09 * (len(scores) - 1 - i),
+                f"AUC {score:.3f}",
+                color=line.get_color(),
+                fontsize=7,
+                ha="right",
+                transform=ax.transAxes,
+            )
         ax.set_title(f"class {classes[k]} against the rest ({hit.mean():.0%})", fontsize=9)
         ax.set_xlabel("false positive rate", fontsize=8)
         ax.set_ylabel("true positive rate", fontsize=8)
-        ax.legend(fontsize=7, loc="lower right", title="AUC", title_fontsize=7)
         ax.tick_params(labelsize=7)
-    return png(fig)
+    fig.legend(lines, [c.label for c in curves], loc="upper center", ncol=min(len(curves), 3),
+               fontsize=8, frameon=False)  # fmt: skip
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
+    return png(fig, layout=False)
 
 
 def gains_lift(y: np.ndarray, curves: Sequence[Curve], oof: Mapping[str, np.ndarray]) -> bytes:

@@ -32,11 +32,12 @@ def pyplot() -> ModuleType:
     return matplotlib.pyplot
 
 
-def png(fig: plt.Figure, dpi: int = 90, tight: bool = False) -> bytes:
+def png(fig: plt.Figure, dpi: int = 90, tight: bool = False, layout: bool = True) -> bytes:
     """The figure as PNG bytes; the figure is closed. Every axis must say what it shows
     (:func:`unlabelled_axes`): a figure with a bare axis is an error, caught by the tests."""
     buffer = io.BytesIO()
-    fig.tight_layout()
+    if layout:  # False: the caller laid the figure out itself
+        fig.tight_layout()
     bare = unlabelled_axes(fig)
     if bare:
         pyplot().close(fig)
