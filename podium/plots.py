@@ -98,7 +98,8 @@ def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
         else:
             hit = y
         observed, predicted = calibration_curve(hit, p, n_bins=10, strategy="quantile")
-        ax.plot(predicted, observed, marker="o", label=name)
+        style = {"color": "grey", "linestyle": "--"} if "(baseline)" in name else {}
+        ax.plot(predicted, observed, marker="o", label=name, **style)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
     ax.set(title="Calibration (out-of-fold)", xlabel="predicted", ylabel="observed")
     ax.legend(fontsize=8)
