@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ from podium.report import ReportInputs, render
 if TYPE_CHECKING:
     from podium.allocate import Step
     from podium.shap_files import ShapFigures
+
+log = logging.getLogger(__name__)
 
 
 def write_predictions(
@@ -53,7 +56,11 @@ def write_predictions(
 def write_schedule(path: Path, steps: Sequence[Step]) -> None:
     """Every tuning trial in the order run: which model, when, for how long, the model's best
     after it, and why the allocator chose it."""
-    frame = pd.DataFrame(
+    write_text(path, _schedule_frame(steps).to_csv(index=False, lineterminator="\n"))
+
+
+def _schedule_frame(steps: Sequence[Step]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "step": range(1, len(steps) + 1),
             "model": [s.model for s in steps],
@@ -63,7 +70,6 @@ def write_schedule(path: Path, steps: Sequence[Step]) -> None:
             "reason": [s.reason for s in steps],
         }
     )
-    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 def write_report(
@@ -79,9 +85,12 @@ def write_report(
     timings: dict[str, float],
     confusion: pd.DataFrame | None,
     shap: ShapFigures,
+    card: dict[str, str] | None = None,
+    schedule: Sequence[Step] = (),
+    importances: dict[str, dict] | None = None,
 ) -> Path:
-    by_name = {r.model: r for r in results}
-    top = [str(m) for m in leaderboard["model"].head(4)]
+    """``report.html``; ``card`` adds lines to its summary (run time, submission), ``schedule``
+    is the tuning's trials in the order run."""
     missing = {c: int(n) for c, n in dataset.train.isna().sum().items() if n}
     summary = {
         "data": dataset.source,
@@ -97,7 +106,12 @@ def write_report(
         leaderboard=leaderboard,
         y=dataset.y,
         classes=dataset.classes,
-        oof={name: by_name[name].oof for name in top},
+        oof={r.model: r.oof for r in results},
+        test={r.model: r.test for r in results},
+        weights={r.model: _weights(r) for r in results if r.kind == "ensemble"},
+        card=card or {},
+        schedule=_schedule_frame(schedule) if schedule else None,
+        importances=importances or {},
         data_summary=summary,
         options=options,
         timings=timings,
@@ -112,3 +126,27 @@ def write_report(
     path = stage / "report.html"
     write_text(path, render(inputs))
     return path
+
+
+def _weights(ensemble: CVResult) -> dict[str, float]:
+    weights = ensemble.params.get("weights", {})
+    return {str(k): float(v) for k, v in weights.items()} if isinstance(weights, dict) else {}
+
+
+def parameter_importances(storage: Any, tuning: dict[str, dict[str, Any]]) -> dict[str, dict]:
+    """Per tuned model, Optuna's importance of each parameter to its study's score (fANOVA, on
+    the study's complete trials), for the report; a study with too few trials is left out."""
+    import optuna  # deferred: only tuned runs have studies
+
+    out: dict[str, dict] = {}
+    for model, outcome in tuning.items():
+        try:
+            study = optuna.load_study(study_name=str(outcome["study"]), storage=storage)
+            evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+            values = optuna.importance.get_param_importances(study, evaluator=evaluator)
+        except (KeyError, ValueError, RuntimeError) as error:  # too few or constant trials
+            log.info("No parameter importances for %s: %s", model, error)
+            continue
+        if values:
+            out[model] = {str(k): float(v) for k, v in values.items()}
+    return out

@@ -32,30 +32,58 @@ def pyplot() -> ModuleType:
     return matplotlib.pyplot
 
 
-def png(fig: plt.Figure) -> bytes:
-    """The figure as PNG bytes; the figure is closed."""
+def png(fig: plt.Figure, dpi: int = 90, tight: bool = False, layout: bool = True) -> bytes:
+    """The figure as PNG bytes; the figure is closed. Every axis must say what it shows
+    (:func:`unlabelled_axes`): a figure with a bare axis is an error, caught by the tests."""
     buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", dpi=90)
+    if layout:  # False: the caller laid the figure out itself
+        fig.tight_layout()
+    bare = unlabelled_axes(fig)
+    if bare:
+        pyplot().close(fig)
+        raise ValueError(f"a report figure has axes without labels: {', '.join(bare)}")
+    # ``tight`` crops to what was drawn, so a label longer than shap's fixed-size figure is
+    # not cut at its edge (it costs a second drawing; tight_layout fits podium's own figures).
+    if tight:
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
+    else:
+        fig.savefig(buffer, format="png", dpi=dpi)
     pyplot().close(fig)
     return buffer.getvalue()
 
 
-def roc_pr_curves(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
-    from sklearn.metrics import precision_recall_curve, roc_curve
+def unlabelled_axes(fig: plt.Figure) -> list[str]:
+    """The axes of ``fig`` that show ticks or data without saying what they are: every visible
+    x and y axis needs a label. Exempt: an axis turned off, a twin's hidden axis, a colour
+    bar's short side, and a twin axis whose ticks are words (shap's waterfall marks E[f(X)]
+    and f(x) on two twins)."""
+    bare = []
+    boxes: list[tuple[float, ...]] = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible() or not ax.axison:
+            continue
+        box = tuple(np.round(ax.get_position().bounds, 3))
+        twin = box in boxes
+        boxes.append(box)
+        title = ax.get_title() or ax.get_label() or f"axes {i + 1}"
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            if not axis.get_visible() or axis.get_label_text().strip():
+                continue
+            ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_visible()]
+            if twin and (not any(ticks) or any(_is_word(t) for t in ticks)):
+                continue
+            if ax.get_label() == "<colorbar>" and not any(ticks):  # its short side
+                continue
+            bare.append(f"{title!r} {name}")
+    return bare
 
-    fig, (roc, pr) = pyplot().subplots(1, 2, figsize=(10, 4.2))
-    for name, p in predictions.items():
-        fpr, tpr, _ = roc_curve(y, p)
-        roc.plot(fpr, tpr, label=name)
-        precision, recall, _ = precision_recall_curve(y, p)
-        pr.plot(recall, precision, label=name)
-    roc.plot([0, 1], [0, 1], color="grey", linestyle=":")
-    roc.set(title="ROC (out-of-fold)", xlabel="false positive rate", ylabel="true positive rate")
-    pr.axhline(y.mean(), color="grey", linestyle=":")
-    pr.set(title="Precision-recall (out-of-fold)", xlabel="recall", ylabel="precision")
-    roc.legend(fontsize=8)
-    return png(fig)
+
+def _is_word(text: str) -> bool:
+    try:
+        float(text.replace("\u2212", "-"))
+    except ValueError:
+        return bool(text)
+    return False
 
 
 def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
@@ -70,7 +98,8 @@ def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
         else:
             hit = y
         observed, predicted = calibration_curve(hit, p, n_bins=10, strategy="quantile")
-        ax.plot(predicted, observed, marker="o", label=name)
+        style = {"color": "grey", "linestyle": "--"} if "(baseline)" in name else {}
+        ax.plot(predicted, observed, marker="o", label=name, **style)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
     ax.set(title="Calibration (out-of-fold)", xlabel="predicted", ylabel="observed")
     ax.legend(fontsize=8)
@@ -79,12 +108,14 @@ def calibration(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
 
 def confusion_matrix(matrix: pd.DataFrame, title: str) -> bytes:
     fig, ax = pyplot().subplots(figsize=(1.2 * len(matrix) + 2.5, 1.1 * len(matrix) + 1.5))
-    ax.imshow(matrix.to_numpy(), cmap="Blues")
-    for (i, j), value in np.ndenumerate(matrix.to_numpy()):
-        ax.text(j, i, str(value), ha="center", va="center")
+    values = matrix.to_numpy()
+    ax.imshow(values, cmap="Blues")
+    for (i, j), value in np.ndenumerate(values):
+        dark = value > values.max() / 2  # white on the darkest cells
+        ax.text(j, i, str(value), ha="center", va="center", color="white" if dark else "black")
     ax.set_xticks(range(len(matrix.columns)), matrix.columns, rotation=30, ha="right")
     ax.set_yticks(range(len(matrix.index)), matrix.index)
-    ax.set_title(title)
+    ax.set(title=title, xlabel="predicted class", ylabel="true class")
     return png(fig)
 
 
@@ -96,33 +127,56 @@ def fold_scores(board: pd.DataFrame, metric: str) -> bytes:
         ax.scatter(values, np.full(len(values), i), s=18, color="tab:blue")
         ax.plot([values.mean()], [i], marker="|", markersize=16, color="black")
     ax.set_yticks(range(len(board)), board["model"].iloc[::-1])
-    ax.set(title=f"{metric} per fold (bar: mean)", xlabel=metric)
+    ax.set(title=f"{metric} per fold (bar: mean)", xlabel=f"{metric} of one fold", ylabel="entry")
     return png(fig)
 
 
 # Segmentation.
 
 
-def k_scan(scans: Sequence[tuple[str, pd.DataFrame]], metric: str) -> bytes:
-    """Per method, the ``metric`` score against K, with inertia (elbow) or BIC on a second
-    axis."""
-    fig, axes = pyplot().subplots(1, len(scans), figsize=(5 * len(scans), 3.6), squeeze=False)
-    for ax, (method, table) in zip(axes[0], scans, strict=True):
-        ax.errorbar(table["k"], table["score"], yerr=table["score_std"], marker="o")
-        ax.set(title=method, xlabel="K", ylabel=metric)
+def k_curves(scans: Sequence[tuple[str, pd.DataFrame, int, int | None]], metric: str) -> bytes:
+    """Per method (a row of two panels): the ``metric`` score against K, and inertia (with its
+    elbow) or BIC against K; the chosen K marked in both. ``scans``: (method, table with k,
+    score, score_std, inertia, bic; the chosen K; the elbow or None)."""
+    fig, axes = pyplot().subplots(len(scans), 2, figsize=(12, 3.3 * len(scans)), squeeze=False)
+    for (left, right), (method, table, chosen, knee) in zip(axes, scans, strict=True):
+        ks = table["k"].to_numpy()
+        at = table["k"] == chosen
+        left.errorbar(ks, table["score"], yerr=table["score_std"], marker="o", color="tab:blue")
+        left.plot(ks[at], table.loc[at, "score"], marker="*", markersize=16, color="tab:red",
+                  linestyle="none", label=f"chosen K={chosen}")  # fmt: skip
+        left.set(title=f"{method}: {metric} against K", xlabel="K (clusters)", ylabel=metric)
+        left.legend(fontsize=8)
         other = "inertia" if table["inertia"].notna().any() else "bic"
         if table[other].notna().any():
-            twin = ax.twinx()
-            twin.plot(table["k"], table[other], color="grey", linestyle="--", marker=".")
-            twin.set_ylabel(f"{other} (dashed)")
+            name = "inertia" if other == "inertia" else "BIC"
+            about = "within-cluster sum of squares" if other == "inertia" else "lower is better"
+            right.plot(ks, table[other], marker="o", color="tab:grey")
+            right.plot(ks[at], table.loc[at, other], marker="*", markersize=16,
+                       color="tab:red", linestyle="none", label=f"chosen K={chosen}")  # fmt: skip
+            if knee is not None:
+                right.axvline(knee, color="tab:green", linestyle="--", label=f"elbow K={knee}")
+            right.set(title=f"{method}: {name} against K", xlabel="K (clusters)",
+                      ylabel=f"{name} ({about})")  # fmt: skip
+            right.legend(fontsize=8)
+        else:
+            right.axis("off")
+        for ax in (left, right):
+            ax.set_xticks(ks)
     return png(fig)
 
 
-def scatter_2d(coords: np.ndarray, labels: np.ndarray, title: str) -> bytes:
-    fig, ax = pyplot().subplots(figsize=(6, 5))
-    points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, s=4, cmap="tab10", alpha=0.6)
-    ax.legend(*points.legend_elements(), title="cluster", fontsize=7, loc="best")
-    ax.set(title=title, xticks=[], yticks=[])
+def scatter_2d(
+    coords: np.ndarray, labels: np.ndarray, title: str, axis_names: Sequence[str]
+) -> bytes:
+    """A 2-D view of the rows coloured by cluster; ``axis_names`` label its two axes."""
+    fig, ax = pyplot().subplots(figsize=(6.2, 5))
+    points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, s=5, cmap="tab10", alpha=0.65)
+    ax.legend(*points.legend_elements(), title="cluster", fontsize=8, loc="best")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(axis_names[0])
+    ax.set_ylabel(axis_names[1])
+    ax.tick_params(labelsize=8)
     return png(fig)
 
 
@@ -131,10 +185,10 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
     from the population's (lift - 1)."""
     lifts = table[[c for c in table.columns if c.endswith(" lift")]]
     n = len(table)
-    cols = min(n, 3)
+    cols = min(n, 2)
     rows = int(np.ceil(n / cols))
     fig, axes = pyplot().subplots(
-        rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True
+        rows, cols, figsize=(6.5 * cols, 3.0 * rows), squeeze=False, sharex=True
     )
     for ax, (cluster, row) in zip(axes.ravel(), lifts.iterrows(), strict=False):
         change = (row - 1).dropna()
@@ -142,9 +196,13 @@ def cluster_lifts(table: pd.DataFrame, top: int = 8) -> bytes:
         colours = ["#2a7" if v > 0 else "#c44" for v in change]
         ax.barh([c.removesuffix(" lift") for c in change.index], change.to_numpy(), color=colours)
         ax.axvline(0, color="grey", linewidth=0.8)
-        ax.set_title(f"cluster {cluster}: {int(table.loc[cluster, 'size']):,} rows", fontsize=9)
-        ax.set_xlabel("lift - 1 (mean against population)", fontsize=8)
-        ax.tick_params(labelsize=7)
+        share = float(table.loc[cluster, "share"]) if "share" in table else float("nan")
+        ax.set_title(f"cluster {cluster}: {int(table.loc[cluster, 'size']):,} rows "
+                     f"({share:.0%})", fontsize=11)  # fmt: skip
+        ax.set_xlabel("cluster mean / population mean - 1", fontsize=10)
+        ax.set_ylabel("column", fontsize=10)
+        ax.tick_params(labelsize=10)
+        ax.xaxis.set_tick_params(labelbottom=True)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     return png(fig)
@@ -156,5 +214,5 @@ def question_bars(values: pd.Series, title: str, measure: str) -> bytes:
     colours = ["#2a7" if c == best else "#9ab" for c in values.index]
     ax.bar([str(c) for c in values.index], values.to_numpy(), color=colours)
     ax.set(title=title, xlabel="cluster", ylabel=measure)
-    ax.title.set_fontsize(9)
+    ax.title.set_fontsize(10)
     return png(fig)

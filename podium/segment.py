@@ -48,6 +48,7 @@ SILHOUETTE_REPEATS = 3
 COMPONENTS = 20
 MAX_DENSE_COLUMNS = 60  # wider matrices are reduced to COMPONENTS dimensions
 TSNE_ROWS = 2_000
+REG_COVAR = 1e-4  # the Gaussian mixtures' variance floor
 
 
 @dataclass
@@ -62,6 +63,9 @@ class Candidate:
     seconds: float
     inertia: float | None = None
     bic: float | None = None
+    # A mixture component's variance on some column fell to the floor (reg_covar): it sits on
+    # rows where that column is (nearly) constant, and its density, hence the BIC, jumps.
+    floored: bool = False
 
     @property
     def name(self) -> str:
@@ -85,6 +89,7 @@ class SegmentationResult:
     pca: np.ndarray  # 2-D PCA view of every row
     tsne_rows: np.ndarray  # the seeded sample shown by the t-SNE view
     tsne: np.ndarray  # its 2-D t-SNE coordinates
+    pca_variance: tuple[float, ...] = ()  # the share of variance of each PCA view's axis
 
 
 def dense_space(X: sp.csr_matrix | np.ndarray, seed: int) -> np.ndarray:
@@ -125,7 +130,7 @@ def segment(
             np.sort(rng.choice(n, size=SILHOUETTE_ROWS, replace=False))
             for _ in range(SILHOUETTE_REPEATS)
         ]
-    pca = _pca2(Z, seed)
+    pca, pca_variance = _pca2(Z, seed)
     tsne_rows = np.sort(rng.choice(n, size=min(TSNE_ROWS, n), replace=False))
     started = time.perf_counter()
     tsne = _tsne(Z[tsne_rows], seed)  # a view for every segmentation, and tsne+gmm's space
@@ -143,7 +148,7 @@ def segment(
         results.append(result)
     full = [r for r in results if len(r.rows) == n] or results
     shipped = min(full, key=lambda r: metric.sort_key(r.chosen.score))
-    return SegmentationResult(results, shipped, pca, tsne_rows, tsne)
+    return SegmentationResult(results, shipped, pca, tsne_rows, tsne, pca_variance)
 
 
 def _scan(
@@ -159,7 +164,7 @@ def _scan(
     for k in tqdm(ks, desc=method, unit="K", leave=False, disable=None if progress else True):
         started = time.perf_counter()
         fit = _kmeans if method.endswith("kmeans") else _gmm
-        labels, inertia, bic = fit(Z, k, seed)
+        labels, inertia, bic, floored = fit(Z, k, seed)
         seconds = time.perf_counter() - started
         scores = [metric.score(Z[s], labels[s]) for s in samples]
         candidates.append(
@@ -172,13 +177,17 @@ def _scan(
                 seconds,
                 inertia,
                 bic,
+                floored,
             )  # fmt: skip
         )
     chosen, reason = _choose(method, candidates, metric)
     return MethodResult(method, candidates, chosen, reason, np.arange(len(Z)))
 
 
-def _kmeans(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None, float | None]:
+Fit = tuple[np.ndarray, float | None, float | None, bool]  # labels, inertia, BIC, floored
+
+
+def _kmeans(Z: np.ndarray, k: int, seed: int) -> Fit:
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     if len(Z) > MINIBATCH_ROWS:
@@ -188,17 +197,20 @@ def _kmeans(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None,
     else:
         model = KMeans(n_clusters=k, n_init=4, random_state=seed)
     labels = model.fit_predict(Z)
-    return labels, float(model.inertia_), None
+    return labels, float(model.inertia_), None, False
 
 
-def _gmm(Z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float | None, float | None]:
+def _gmm(Z: np.ndarray, k: int, seed: int) -> Fit:
     from sklearn.mixture import GaussianMixture
 
     fit = Z
     if len(Z) > FIT_SAMPLE:
         fit = Z[np.random.default_rng(seed).choice(len(Z), size=FIT_SAMPLE, replace=False)]
-    gmm = GaussianMixture(k, covariance_type="diag", reg_covar=1e-4, random_state=seed).fit(fit)
-    return gmm.predict(Z), None, float(gmm.bic(fit))
+    gmm = GaussianMixture(k, covariance_type="diag", reg_covar=REG_COVAR, random_state=seed).fit(
+        fit
+    )
+    floored = bool(np.min(gmm.covariances_) <= 1.5 * REG_COVAR)
+    return gmm.predict(Z), None, float(gmm.bic(fit)), floored
 
 
 def elbow(ks: Sequence[int], inertia: Sequence[float]) -> int:
@@ -229,10 +241,13 @@ def _choose(method: str, candidates: list[Candidate], metric: Metric) -> tuple[C
     )
 
 
-def _pca2(Z: np.ndarray, seed: int) -> np.ndarray:
+def _pca2(Z: np.ndarray, seed: int) -> tuple[np.ndarray, tuple[float, ...]]:
+    """The 2-D PCA view, and the share of the variance each of its axes explains."""
     from sklearn.decomposition import PCA
 
-    return np.asarray(PCA(min(2, Z.shape[1]), random_state=seed).fit_transform(Z))
+    pca = PCA(min(2, Z.shape[1]), random_state=seed)
+    coords = np.asarray(pca.fit_transform(Z))
+    return coords, tuple(float(v) for v in pca.explained_variance_ratio_)
 
 
 def _tsne(Z: np.ndarray, seed: int) -> np.ndarray:

@@ -18,6 +18,7 @@ Every method at every K is a leaderboard entry, scored by the segmentation's met
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import time
@@ -30,13 +31,13 @@ import pandas as pd
 from competitions.spec import Question
 from core.atomic import write_bytes, write_text
 from core.metrics import Metric
-from podium import plots
+from podium import plots, segment_report
 from podium.context import Loaded, RunContext, RunResult
 from podium.degenerate import check_rows
 from podium.leaderboard import Row, build_leaderboard
-from podium.report import frame_table, render_segmentation
+from podium.report_page import frame_table, scrolling
 from podium.run_folder import summary, write_leaderboard, write_summary
-from podium.segment import MethodResult, SegmentationResult, profile_table, segment
+from podium.segment import MethodResult, SegmentationResult, elbow, profile_table, segment
 from submissions.formats import AssignmentsCSV
 
 log = logging.getLogger(__name__)
@@ -85,33 +86,48 @@ def run_segmentation(context: RunContext, loaded: Loaded) -> RunResult:
         answers[method.method] = [a for a, _ in found]
         lines += [a["sentence"] for a, _ in found]
         note = (
-            f"<p>{method.reason}. Rows: {len(rows):,}"
+            f"<p>{html.escape(method.reason)}. Rows: {len(rows):,}"
             + (" (the t-SNE sample)." if len(rows) < len(ids) else ".")
             + "</p>"
         )
-        sections.append((f"{method.method}, K={chosen.k}", [note, frame_table(table), *images]))
+        profile_detail = scrolling(
+            f"Profile table of {method.method} (size, share, means, lifts, top categories)",
+            frame_table(table),
+        )
+        sections.append((f"{method.method}, K={chosen.k}", [note, *images, profile_detail]))
         for answer, image in found:
-            sections[-1][1].extend([f"<p><b>{answer['sentence']}</b></p>", image])
+            sections[-1][1].extend([f"<p><b>{html.escape(answer['sentence'])}</b></p>", image])
     if answers and plan.questions:
         write_text(stage / "answers.json", json.dumps(answers, indent=2) + "\n")
-    scan = plots.k_scan([(m.method, _scan_table(m)) for m in result.methods], context.metric.name)
+    scan = plots.k_curves([_scan(m) for m in result.methods], context.metric.name)
     write_bytes(stage / "k_scan.png", scan)
-    sections.insert(0, ("Choosing K", [scan]))
     write_leaderboard(stage, board)
+    report_seconds = None
     if options.get("report", True):
-        details = {
-            "data": dataset.source, "rows": f"{len(ids):,}", "matrix columns": matrix.n_features,
-            **{k: v for k, v in options.items() if v is not None},
-            "matrix seconds": round(feature_seconds, 2),
-        }  # fmt: skip
-        page = render_segmentation(
-            f"podium: {spec.title}", lines, board, sections, details, context.metric
+        reporting = time.perf_counter()
+        choosing: list[str | bytes] = [scan]
+        for m in result.methods:
+            bic = [c.bic for c in m.candidates] if m.method.endswith("gmm") else None
+            text = segment_report.choice_text(
+                m.method, m.reason, context.metric, [c.k for c in m.candidates],
+                None if bic is None else [np.nan if b is None else b for b in bic],
+                [c.floored for c in m.candidates],
+            )  # fmt: skip
+            choosing.append(f"<p>{html.escape(text)}</p>")
+        details = segment_report.details(
+            options, dataset.source, len(ids), matrix.n_features, feature_seconds
+        )
+        card = _card(context, result, dataset.source, len(ids), matrix.n_features, assignments.name)
+        page = segment_report.render(
+            f"podium: {spec.title}", card, board, choosing, sections, details, context.metric
         )
         write_text(stage / "report.html", page)
+        report_seconds = round(time.perf_counter() - reporting, 3)
     values = summary(context, loaded, board) | {
         "n_features": matrix.n_features,
         "feature_seconds": round(feature_seconds, 3),
         "notes": lines,
+        "report_seconds": report_seconds,
     }
     write_summary(context, values)
     run_dir = context.run_dir
@@ -147,6 +163,39 @@ def leaderboard(result: SegmentationResult, metric: Metric) -> pd.DataFrame:
     return build_leaderboard(rows, metric, shipped=result.shipped.chosen.name)
 
 
+def _card(
+    context: RunContext,
+    result: SegmentationResult,
+    source: str,
+    rows: int,
+    columns: int,
+    assignments: str,
+) -> dict[str, str]:
+    """The report's summary card: what was segmented, what shipped, how long, where."""
+    shipped = result.shipped.chosen
+    seconds = time.monotonic() - context.budget.started
+    metric = context.metric
+    return {
+        "Competition": f"{context.spec.title} ({context.spec.name}: segmentation)",
+        "Data": f"{source}; {rows:,} rows, {columns:,} matrix columns",
+        "Shipped clustering": f"{shipped.name} ({result.shipped.method}, K={shipped.k}): "
+        f"{metric.name} {shipped.score:.4f}",
+        "Methods": ", ".join(f"{m.method} K={m.chosen.k}" for m in result.methods),
+        "Run": f"preset {context.options.preset}, seed {context.options.seed}; "
+        f"{seconds:.0f} s when this report was written",
+        "Assignments": str(context.run_dir / assignments),
+    }
+
+
+def _scan(method: MethodResult) -> tuple[str, pd.DataFrame, int, int | None]:
+    """The method's K curve: its table, its chosen K and, for KMeans, the inertia's elbow."""
+    table = _scan_table(method)
+    knee = None
+    if table["inertia"].notna().all():
+        knee = elbow([int(k) for k in table["k"]], list(table["inertia"]))
+    return method.method, table, method.chosen.k, knee
+
+
 def _scan_table(method: MethodResult) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -168,12 +217,19 @@ def _method_images(
     labels[method.rows] = method.chosen.labels
     images: dict[str, bytes] = {}
     if len(method.rows) == len(result.pca):
+        variance = list(result.pca_variance) + [float("nan")] * 2
+        axes = [f"principal component {i + 1} ({variance[i]:.0%} of the variance)"
+                for i in range(2)]  # fmt: skip
+        total = f"{sum(result.pca_variance):.0%}" if result.pca_variance else "?"
         images[f"pca_{slug}.png"] = plots.scatter_2d(
-            result.pca, labels, f"{method.method}, K={method.chosen.k}: 2-D PCA"
-        )
+            result.pca, labels,
+            f"{method.method}, K={method.chosen.k}: PCA, 2 axes with {total} of the variance",
+            axes,
+        )  # fmt: skip
     images[f"tsne_{slug}.png"] = plots.scatter_2d(
         result.tsne, labels[result.tsne_rows],
         f"{method.method}, K={method.chosen.k}: t-SNE of {len(result.tsne_rows):,} sampled rows",
+        ("t-SNE axis 1 (no units: neighbours stay close)", "t-SNE axis 2"),
     )  # fmt: skip
     images[f"clusters_{slug}.png"] = plots.cluster_lifts(table)
     for name, png in images.items():

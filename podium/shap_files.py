@@ -20,6 +20,7 @@ from core.atomic import write_bytes
 from core.results import CVResult
 from features.base import FeatureSet
 from podium import shap_plots
+from podium.compare_plots import ONE_MODEL
 from podium.explain import (
     FOLDER,
     HOW_ENSEMBLES_ARE_EXPLAINED,
@@ -92,7 +93,8 @@ def write_explanations(
                 "note": note, "rows": "out-of-fold"}  # fmt: skip
         save(stage / FOLDER / f"{result.model}.npz", expl, info)
         done[result.model] = (entry, expl)
-    plotted = [name for name in ranked if name in done][:plotted_entries]
+    by_name = {r.model: r for r in results}
+    plotted = distinct([name for name in ranked if name in done], by_name, plotted_entries)
     featured = plotted[0] if plotted else None
     plans: dict[str, list[_Plot]] = {}
     single: list[tuple[str, _Plot]] = []
@@ -113,6 +115,33 @@ def write_explanations(
     figures.single = [(caption, next(drawn)) for caption, _ in single]
     figures.seconds = time.perf_counter() - started
     return figures
+
+
+def distinct(ranked: Sequence[str], by_name: dict[str, CVResult], n: int) -> list[str]:
+    """The best ``n`` entries of ``ranked`` whose plots differ: an ensemble with at least
+    :data:`ONE_MODEL` of its weight on one model draws that model's plots again, so of the two
+    only the better ranked is plotted (the report names the other)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in ranked:
+        key = mostly(by_name[name]) or name
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(name)
+        if len(out) == n:
+            break
+    return out
+
+
+def mostly(result: CVResult) -> str | None:
+    """The model an ensemble almost is (:data:`ONE_MODEL` of its weight), or None."""
+    weights = result.params.get("weights", {}) if result.kind == "ensemble" else {}
+    if not isinstance(weights, dict) or not weights:
+        return None
+    total = sum(float(w) for w in weights.values())
+    main = max(weights, key=lambda m: float(weights[m]))
+    return str(main) if total > 0 and float(weights[main]) / total >= ONE_MODEL else None
 
 
 def _draw_all(plots: list[_Plot], train_rows: int) -> list[bytes]:
@@ -260,7 +289,7 @@ def _level2(
     view = expl if entry.values.ndim == 2 else shap_plots.for_class(expl, _largest(dataset))
     title = f"{ensemble.model}: which model drove it"
     return [_Plot(stage / f"shap_{ensemble.model}_bar_models.png", "bar", view,
-                  (title, "probability"))]  # fmt: skip
+                  (title, "probability", "base model"))]  # fmt: skip
 
 
 def save_fold_models(stage: Path, shipped: CVResult, results: list[CVResult]) -> list[str]:

@@ -44,7 +44,16 @@ def strength_of(expl: shap.Explanation) -> np.ndarray:
     return strength
 
 
-def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> bytes:
+def _draw(
+    plot: Callable[[], object],
+    title: str,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    xlabel_pad: float | None = None,
+    colour_bar: bool = False,
+) -> bytes:
+    """Draw shap's ``plot`` with our title and axis labels; ``colour_bar``: the plot must have
+    drawn one (a beeswarm without it shows colours that mean nothing)."""
     pyplot().figure()
     state = np.random.get_state()  # shap jitters and shuffles points with numpy's global RNG:
     np.random.seed(0)  # seeded, the same plot is the same image, in any process
@@ -58,20 +67,26 @@ def _draw(plot: Callable[[], object], title: str, xlabel: str | None = None) -> 
         np.random.set_state(state)
     fig = pyplot().gcf()
     ax = fig.axes[0]
+    if colour_bar and not any(a.get_label() == "<colorbar>" for a in fig.axes):
+        pyplot().close("all")
+        raise ValueError(f"shap drew no colour bar for {title!r}")
     ax.set_title(title, fontsize=10)
     if xlabel is not None:
-        ax.set_xlabel(xlabel)
-    image = png(fig)
+        ax.set_xlabel(xlabel, labelpad=xlabel_pad)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    image = png(fig, tight=True)
     pyplot().close("all")  # shap's scatter opens a figure of its own
     return image
 
 
-def bar(expl: shap.Explanation, title: str, units: str) -> bytes:
+def bar(expl: shap.Explanation, title: str, units: str, rows: str = "feature") -> bytes:
+    """Mean |SHAP| per feature (``rows``: what the bars are, e.g. an ensemble's base models)."""
     import shap
 
     return _draw(
         lambda: shap.plots.bar(expl, max_display=MAX_DISPLAY, show=False),
-        title, f"mean |SHAP value| ({units})",
+        title, f"mean |SHAP value| ({units})", rows,
     )  # fmt: skip
 
 
@@ -79,8 +94,9 @@ def beeswarm(expl: shap.Explanation, title: str, units: str) -> bytes:
     import shap
 
     return _draw(
-        lambda: shap.plots.beeswarm(expl, max_display=MAX_DISPLAY, show=False, plot_size=(8, 6)),
-        title, f"SHAP value ({units}); colour: the feature's value",
+        lambda: shap.plots.beeswarm(expl, max_display=MAX_DISPLAY, show=False, plot_size=(8, 6),
+                                    color_bar_label="the feature's value"),
+        title, f"SHAP value ({units})", "feature", colour_bar=True,
     )  # fmt: skip
 
 
@@ -114,7 +130,8 @@ def waterfall(row: shap.Explanation, title: str) -> bytes:
     def plot() -> None:
         shap.plots.waterfall(row, max_display=MAX_DISPLAY - 3, show=False)
 
-    return _draw(plot, title)
+    # The padding keeps the label clear of shap's E[f(X)] mark below the axis.
+    return _draw(plot, title, "contribution to the model's output", "feature = its value", 16)
 
 
 def typical_and_extreme(output: np.ndarray, typical: int = 2) -> list[tuple[str, int]]:

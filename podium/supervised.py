@@ -20,7 +20,12 @@ from core.metrics import confusion
 from core.results import CVResult
 from ensembles import build_ensembles
 from podium import faults
-from podium.artifacts import write_predictions, write_report, write_schedule
+from podium.artifacts import (
+    parameter_importances,
+    write_predictions,
+    write_report,
+    write_schedule,
+)
 from podium.context import Loaded, RunContext, RunResult
 from podium.degenerate import check_features, check_labels, check_rows
 from podium.entries import EntryRunner
@@ -146,6 +151,7 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
         "explainable_models": explainable,
     }
     if options.report:
+        reporting = time.monotonic()
         report = write_report(
             stage, title=f"podium: {spec.title}", metric_name=metric.name, leaderboard=board,
             results=results, dataset=dataset, features=shown, options=context.resolved,
@@ -154,9 +160,13 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
                 **{f"fit {r.model}": r.fit_seconds for r in results},
                 "SHAP": shap_seconds,
             },
-            confusion=matrix, shap=figures,
+            confusion=matrix, shap=figures, schedule=evaluated.schedule,
+            importances=parameter_importances(context.storage, evaluated.tuning)
+            if evaluated.tuning and context.storage is not None else None,
+            card=_card(context, submission.name),
         )  # fmt: skip
         values["report"] = report.name
+        values["report_seconds"] = round(time.monotonic() - reporting, 3)
     values["write_seconds"] = round(time.monotonic() - writing, 3)  # SHAP plots included
     total = write_summary(context, values)
     run_dir = context.run_dir
@@ -169,6 +179,20 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
         models=tuple(context.models), time_budget=options.time_budget, total_seconds=total,
         shap_seconds=shap_seconds,
     )  # fmt: skip
+
+
+def _card(context: RunContext, submission: str) -> dict[str, str]:
+    """The report's summary lines that only the run knows: what ran, for how long, and where
+    its files are (the run folder's final name)."""
+    spec, options = context.spec, context.options
+    seconds = time.monotonic() - context.budget.started
+    budget = "" if options.time_budget is None else f" of a {options.time_budget:g} s budget"
+    return {
+        "Competition": f"{spec.title} ({spec.name}: {spec.task}, {context.metric.name})",
+        "Run": f"preset {options.preset}, models {', '.join(context.models)}, {options.folds} "
+        f"folds, seed {options.seed}; {seconds:.0f} s{budget} when this report was written",
+        "Submission": str(context.run_dir / submission),
+    }
 
 
 def _confusion(
