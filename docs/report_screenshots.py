@@ -32,8 +32,8 @@ from podium.runner import run  # noqa: E402
 def small_datasets() -> dict:
     return {
         "hotstar": hotstar.synthetic_dataset(3000, 1000, seed=3),
-        "clickstream": clickstream.from_sample(clickstream_sample(700, 300, seed=3), "small"),
-        "statso": statso.from_sample(statso_sample(1000, seed=7), "small"),
+        "clickstream": clickstream.SAMPLE.dataset(clickstream_sample(700, 300, seed=3), "small"),
+        "statso": statso.SAMPLE.dataset(statso_sample(1000, seed=7), "small"),
     }
 
 

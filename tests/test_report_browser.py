@@ -34,8 +34,8 @@ def reports(tmp_path_factory, tiny_hotstar):
     out = tmp_path_factory.mktemp("browser")
     datasets = {
         "hotstar": tiny_hotstar,
-        "clickstream": clickstream.from_sample(clickstream_sample(500, 200, seed=3), "tiny"),
-        "statso": statso.from_sample(statso_sample(400, seed=7), "tiny"),
+        "clickstream": clickstream.SAMPLE.dataset(clickstream_sample(500, 200, seed=3), "tiny"),
+        "statso": statso.SAMPLE.dataset(statso_sample(400, seed=7), "tiny"),
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(podium.segment, "TSNE_ROWS", 200)
