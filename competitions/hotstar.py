@@ -154,9 +154,14 @@ SAMPLE = SyntheticSample("Hotstar", generate, SIZES, prepare)
 synthesize = SAMPLE.synthesize
 
 
-def synthetic_dataset(n_train: int, n_test: int, seed: int, label: str = "custom") -> Dataset:
-    """The synthetic sample at any size (tests, benchmarks)."""
-    return SAMPLE.dataset(generate(n_train, n_test, seed), f"{label}, seed {seed}")
+def synthetic_dataset(
+    n_train: int, n_test: int, seed: int, label: str = "custom", shift: float = 0.0
+) -> Dataset:
+    """The synthetic sample at any size (tests, benchmarks); ``shift`` > 0 draws the test users
+    from shifted tastes (see :func:`competitions.hotstar_sample.generate`)."""
+    sample = generate(n_train, n_test, seed, shift=shift)
+    name = f"{label}, seed {seed}" + (f", test shifted by {shift:g}" if shift else "")
+    return SAMPLE.dataset(sample, name)
 
 
 def write_files(dataset: Dataset, folder: Path, *, gzip_files: bool = False) -> None:

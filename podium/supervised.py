@@ -20,6 +20,7 @@ from core.metrics import confusion
 from core.results import CVResult
 from ensembles import build_ensembles
 from podium import faults
+from podium.adversarial import Adversarial, check_drift, drift_summary
 from podium.artifacts import write_predictions, write_report, write_schedule
 from podium.context import Loaded, RunContext, RunResult
 from podium.degenerate import check_features, check_labels, check_rows
@@ -42,6 +43,8 @@ class Prepared:
     loaded: Loaded
     fold: np.ndarray
     featurized: Featurized
+    adversarial: Adversarial | None = None  # train vs test (podium.adversarial)
+    row_weight: np.ndarray | None = None  # --drift-weights: each training row's weight
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ def prepare(context: RunContext, loaded: Loaded) -> Prepared:
     featurized = featurize(spec, options, dataset, loaded.key, fold, context.area)
     check_features(featurized.features.X_train, source)
     context.check_budget("loading the data and building features", loaded.seconds)
-    return Prepared(loaded, fold, featurized)
+    adversarial, weight = check_drift(featurized.features, options.seed, options.drift_weights)
+    return Prepared(loaded, fold, featurized, adversarial, weight)
 
 
 def evaluate(context: RunContext, prepared: Prepared) -> Evaluated:
@@ -79,7 +83,7 @@ def evaluate(context: RunContext, prepared: Prepared) -> Evaluated:
         budget=context.budget, checkpoints=context.stage / CHECKPOINTS, run_id=context.run_id,
         storage=context.open_storage() if context.tunes else None,
         tuning_area=context.area / "tuning", fold_features=prepared.featurized.fold_features,
-        seed_bags=options.seed_bags or 1,
+        seed_bags=options.seed_bags or 1, row_weight=prepared.row_weight,
     )  # fmt: skip
     results = runner.run(context.models)
     if not results:
@@ -145,6 +149,8 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
         "shap_files_seconds": round(figures.seconds, 3),
         "explainable_models": explainable,
     }
+    if prepared.adversarial is not None:
+        values["adversarial_validation"] = drift_summary(prepared.adversarial, prepared.row_weight)
     if options.report:
         report = write_report(
             stage, title=f"podium: {spec.title}", metric_name=metric.name, leaderboard=board,
