@@ -19,6 +19,7 @@ import orjson
 
 from competitions.hotstar_sample import SOAPS, SPORTS, generate
 from competitions.kit import SyntheticSample, read_bytes, refuse_overlap
+from competitions.sources import DataSource
 from competitions.spec import CompetitionSpec, DataFile, Dataset
 from core.atomic import write_bytes
 from core.errors import DataError
@@ -196,4 +197,10 @@ SPEC = CompetitionSpec(
     # Watch-time bags of titles, genres, cities, hours and weekdays, reduced by TruncatedSVD.
     cluster_view=ClusterView(kind="svd", components=20),
     write_files=write_files,
+    source=DataSource(
+        "none",
+        published='on HackerEarth for IndiaHacks 2017 ("Predict the Segment", Hotstar)',
+        note="the hackathon's files are no longer published anywhere; only its sample "
+        "submission survives, so podium runs on its synthetic sample unless you have a copy",
+    ),
 )
