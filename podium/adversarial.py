@@ -224,3 +224,18 @@ def drift_summary(result: Adversarial, weight: np.ndarray | None) -> dict[str, A
             "clip_of_median": list(CLIP),
         }
     return values
+
+
+def drift_notes(result: Adversarial | None, weight: np.ndarray | None) -> tuple[str, ...]:
+    """What the run's console summary says of it: the AUC line, the warning, the weights."""
+    if result is None:
+        return ()
+    notes = [result.line()]
+    if result.warning is not None:
+        notes.append("Warning: " + result.warning)
+    if weight is not None:
+        notes.append(
+            f"Drift weights: every model fitted with training rows weighted {weight.min():.2f} to "
+            f"{weight.max():.2f} (effective rows {effective_rows(weight):,.0f} of {len(weight):,})"
+        )
+    return tuple(notes)

@@ -20,7 +20,7 @@ from core.metrics import confusion
 from core.results import CVResult
 from ensembles import build_ensembles
 from podium import faults
-from podium.adversarial import Adversarial, check_drift, drift_summary
+from podium.adversarial import Adversarial, check_drift, drift_notes, drift_summary
 from podium.artifacts import write_predictions, write_report, write_schedule
 from podium.context import Loaded, RunContext, RunResult
 from podium.degenerate import check_features, check_labels, check_rows
@@ -173,7 +173,7 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
         n_features=featurized.n_features, feature_seconds=featurized.seconds,
         oracle_score=oracle, confusion=matrix, tuning=evaluated.tuning, preset=options.preset,
         models=tuple(context.models), time_budget=options.time_budget, total_seconds=total,
-        shap_seconds=shap_seconds,
+        shap_seconds=shap_seconds, notes=drift_notes(prepared.adversarial, prepared.row_weight),
     )  # fmt: skip
 
 

@@ -104,5 +104,10 @@ def test_a_shifted_run_reports_it_and_drift_weights_are_recorded(tmp_path, shift
     assert adversarial["top_features"][0]["mean_abs_shap"] > 0
     assert adversarial["drift_weights"]["effective_rows"] < 3000
     assert json.loads((result.run_dir / "options.json").read_text())["drift_weights"] is True
+    from podium.present import present
+
+    shown = present(result)  # the console summary
+    assert "Adversarial validation (train vs test): AUC" in shown
+    assert "Warning: adversarial validation" in shown and "Drift weights:" in shown
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("adversarial validation" in message for message in warnings)
