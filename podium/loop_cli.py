@@ -85,8 +85,18 @@ def loop_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         scores = present_scores(area, args.comp)
         if scores:
             print("\n" + scores)
+        page = _history_report(area, args.comp)
+        if page is not None:
+            print(f"History report (CV against the leaderboard): {page}")
         return 0
     return None
+
+
+def _history_report(area: Path, comp: str) -> Path | None:
+    from podium.history_report import write_history_report
+    from podium.scores import scores_history
+
+    return write_history_report(area, comp, scores_history(area, comp))
 
 
 def _download(comp: str) -> int:

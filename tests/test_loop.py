@@ -133,6 +133,9 @@ def test_record_and_leaderboard_over_three_runs(tmp_path, tiny_hotstar, capsys):
     assert rho == pytest.approx(expected)
     assert f"over 3 runs: {rho:+.3f}" in shown
     assert "private scores recorded for 1 run(s)" in shown
+    page = (out / "history.html").read_text()
+    assert f"History report (CV against the leaderboard): {out / 'history.html'}" in shown
+    assert "data:image/png;base64," in page and ids[2] in page and "Spearman" in page
 
 
 def test_record_refuses_an_unknown_run_and_a_lone_public(tmp_path, capsys):
