@@ -33,6 +33,7 @@ MAX_ROWS = 4_000  # per side
 FOLDS = 3
 ROUNDS = 80
 TOP = 10
+MIN_ROWS = 2 * FOLDS  # per side; fewer rows cannot be cross-validated usefully
 # Importance weights p / (1 - p) of the test-likeness p, clipped to this range (relative to
 # the train/test size ratio) so that a few rows that look like nothing but test rows cannot
 # carry the whole fit.
@@ -186,7 +187,9 @@ def check_drift(
 ) -> tuple[Adversarial | None, np.ndarray | None]:
     """The run's adversarial validation on its feature matrices (logged, with a warning above
     :data:`WARN_AUC`) and, when ``weigh`` (``--drift-weights``), the training rows' weights."""
-    if features.X_train.shape[1] == 0 or features.X_test.shape[0] == 0:
+    smaller = min(features.X_train.shape[0], features.X_test.shape[0])
+    if features.X_train.shape[1] == 0 or smaller < MIN_ROWS:
+        log.info("Adversarial validation skipped: fewer than %d rows on one side", MIN_ROWS)
         return None, None
     result = adversarial_validation(
         features.X_train, features.X_test, features.names, seed, scores=weigh

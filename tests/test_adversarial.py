@@ -111,3 +111,11 @@ def test_a_shifted_run_reports_it_and_drift_weights_are_recorded(tmp_path, shift
     assert "Warning: adversarial validation" in shown and "Drift weights:" in shown
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("adversarial validation" in message for message in warnings)
+
+
+def test_too_few_rows_to_compare_skip_the_check(unshifted):
+    from podium.adversarial import check_drift
+
+    features = hotstar.build_features(unshifted)
+    few = type(features)(features.X_train, features.X_test[:3], features.names)
+    assert check_drift(few, seed=1, weigh=True) == (None, None)
