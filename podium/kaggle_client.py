@@ -49,10 +49,10 @@ def kaggle_api() -> Any:
         raise ConfigError(problem)
     try:
         from kaggle.api.kaggle_api_extended import KaggleApi  # deferred: optional extra
-    except ImportError:
+    except ImportError as error:  # the package, or one of its own dependencies
         raise ConfigError(
-            'the kaggle package is not installed: pip install -e ".[kaggle]" (or pip install '
-            "kaggle)"
+            f"the kaggle client cannot be imported ({error}): install it with "
+            'pip install -e ".[kaggle]" (or pip install kaggle)'
         ) from None
     except (OSError, SystemExit) as error:  # the package authenticates as it is imported
         raise ConfigError(f"the kaggle client refused the credentials: {error}") from None

@@ -175,3 +175,20 @@ def test_submit_sends_the_validated_submission(tmp_path, monkeypatch, capsys):
 def test_submit_refuses_a_competition_that_is_not_on_kaggle(tmp_path, capsys):
     assert main(["--comp", "hotstar", "--out", str(tmp_path), "--submit", "x"]) == 2
     assert "not a Kaggle competition" in capsys.readouterr().err
+
+
+def test_without_the_kaggle_package_it_says_what_to_install(monkeypatch):
+    import builtins
+
+    monkeypatch.setenv("KAGGLE_USERNAME", "someone")
+    monkeypatch.setenv("KAGGLE_KEY", "0123")
+    real_import = builtins.__import__
+
+    def no_kaggle(name, *args, **kwargs):
+        if name.startswith("kaggle"):
+            raise ImportError("No module named 'kaggle'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_kaggle)
+    with pytest.raises(Exception, match=r"pip install -e \"\.\[kaggle\]\""):
+        kaggle_client.kaggle_api()
