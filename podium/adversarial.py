@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from core.deadlines import OutOfTime, check_time, deadline
 from core.types import Matrix
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,9 @@ def adversarial_validation(
     splitter = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
     for fit_idx, valid_idx in splitter.split(np.zeros(len(y)), y):
         data = lgb.Dataset(X[fit_idx], y[fit_idx], free_raw_data=True)
-        booster = lgb.train({**PARAMS, "seed": seed}, data, num_boost_round=ROUNDS)
+        booster = lgb.train(
+            {**PARAMS, "seed": seed}, data, num_boost_round=ROUNDS, callbacks=[_check_time]
+        )
         oof[valid_idx] = booster.predict(X[valid_idx])
         contrib = booster.predict(X[valid_idx], pred_contrib=True)
         shap_sum += _abs_column_sums(contrib)[: X.shape[1]]
@@ -162,6 +165,10 @@ def drift_weights(likeness: np.ndarray) -> np.ndarray:
     return np.asarray(ratio / ratio.mean(), dtype=np.float64)
 
 
+def _check_time(env: Any) -> None:
+    check_time()  # after every boosting round
+
+
 def _subsample(rng: np.random.Generator, n: int, most: int) -> np.ndarray:
     if n <= most:
         return np.arange(n)
@@ -183,17 +190,24 @@ def _abs_column_sums(contrib: Any) -> np.ndarray:
 
 
 def check_drift(
-    features: Any, seed: int, weigh: bool
+    features: Any, seed: int, weigh: bool, until: float | None = None
 ) -> tuple[Adversarial | None, np.ndarray | None]:
     """The run's adversarial validation on its feature matrices (logged, with a warning above
-    :data:`WARN_AUC`) and, when ``weigh`` (``--drift-weights``), the training rows' weights."""
+    :data:`WARN_AUC`) and, when ``weigh`` (``--drift-weights``), the training rows' weights.
+    Skipped, with a warning, if it cannot finish by ``until`` (a :func:`time.monotonic` value:
+    a run's time budget)."""
     smaller = min(features.X_train.shape[0], features.X_test.shape[0])
     if features.X_train.shape[1] == 0 or smaller < MIN_ROWS:
         log.info("Adversarial validation skipped: fewer than %d rows on one side", MIN_ROWS)
         return None, None
-    result = adversarial_validation(
-        features.X_train, features.X_test, features.names, seed, scores=weigh
-    )
+    try:
+        with deadline(until):
+            result = adversarial_validation(
+                features.X_train, features.X_test, features.names, seed, scores=weigh
+            )
+    except OutOfTime:
+        log.warning("Adversarial validation skipped: it did not fit in its share of the budget")
+        return None, None
     log.info("%s", result.line())
     if result.warning is not None:
         log.warning("%s", result.warning)

@@ -70,7 +70,10 @@ def prepare(context: RunContext, loaded: Loaded) -> Prepared:
     featurized = featurize(spec, options, dataset, loaded.key, fold, context.area)
     check_features(featurized.features.X_train, source)
     context.check_budget("loading the data and building features", loaded.seconds)
-    adversarial, weight = check_drift(featurized.features, options.seed, options.drift_weights)
+    adversarial, weight = check_drift(
+        featurized.features, options.seed, options.drift_weights,
+        until=context.budget.share_end(10),  # at most a tenth of the time left for models
+    )  # fmt: skip
     return Prepared(loaded, fold, featurized, adversarial, weight)
 
 

@@ -119,3 +119,12 @@ def test_too_few_rows_to_compare_skip_the_check(unshifted):
     features = hotstar.build_features(unshifted)
     few = type(features)(features.X_train, features.X_test[:3], features.names)
     assert check_drift(few, seed=1, weigh=True) == (None, None)
+
+
+def test_the_check_is_skipped_when_it_cannot_fit_in_the_budget(unshifted):
+    import time
+
+    from podium.adversarial import check_drift
+
+    features = hotstar.build_features(unshifted)
+    assert check_drift(features, seed=1, weigh=True, until=time.monotonic()) == (None, None)
