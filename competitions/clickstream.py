@@ -40,6 +40,7 @@ from competitions.kit import (
     split_rows,
     stack,
 )
+from competitions.sources import DataSource
 from competitions.spec import CompetitionSpec, Dataset
 from core.errors import DataError
 from core.folds import FoldScheme
@@ -248,4 +249,11 @@ SPEC = CompetitionSpec(
         kind="scaled",
         components=10,
     ),  # fmt: skip
+    source=DataSource(
+        "repository",
+        "https://github.com/PabloSanchez87/Smart-Strategies-for-an-Effective-Marketing-Campaign---Classification",
+        published="by NUWE for its ClickStream marketing challenge (2024)",
+        note="the challenge template's train/ and test/ folders; clone the repository and give "
+        "--data-dir",
+    ),
 )

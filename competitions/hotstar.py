@@ -19,6 +19,7 @@ import orjson
 
 from competitions.hotstar_sample import SOAPS, SPORTS, generate
 from competitions.kit import SyntheticSample, read_bytes, refuse_overlap
+from competitions.sources import DataSource
 from competitions.spec import CompetitionSpec, DataFile, Dataset
 from core.atomic import write_bytes
 from core.errors import DataError
@@ -154,9 +155,14 @@ SAMPLE = SyntheticSample("Hotstar", generate, SIZES, prepare)
 synthesize = SAMPLE.synthesize
 
 
-def synthetic_dataset(n_train: int, n_test: int, seed: int, label: str = "custom") -> Dataset:
-    """The synthetic sample at any size (tests, benchmarks)."""
-    return SAMPLE.dataset(generate(n_train, n_test, seed), f"{label}, seed {seed}")
+def synthetic_dataset(
+    n_train: int, n_test: int, seed: int, label: str = "custom", shift: float = 0.0
+) -> Dataset:
+    """The synthetic sample at any size (tests, benchmarks); ``shift`` > 0 draws the test users
+    from shifted tastes (see :func:`competitions.hotstar_sample.generate`)."""
+    sample = generate(n_train, n_test, seed, shift=shift)
+    name = f"{label}, seed {seed}" + (f", test shifted by {shift:g}" if shift else "")
+    return SAMPLE.dataset(sample, name)
 
 
 def write_files(dataset: Dataset, folder: Path, *, gzip_files: bool = False) -> None:
@@ -191,4 +197,10 @@ SPEC = CompetitionSpec(
     # Watch-time bags of titles, genres, cities, hours and weekdays, reduced by TruncatedSVD.
     cluster_view=ClusterView(kind="svd", components=20),
     write_files=write_files,
+    source=DataSource(
+        "none",
+        published='on HackerEarth for IndiaHacks 2017 ("Predict the Segment", Hotstar)',
+        note="the hackathon's files are no longer published anywhere; only its sample "
+        "submission survives, so podium runs on its synthetic sample unless you have a copy",
+    ),
 )

@@ -84,7 +84,10 @@ class HotstarSample:
         return f"{len(self.train):,} train / {len(self.test):,} test users"
 
 
-def generate(n_train: int, n_test: int, seed: int) -> HotstarSample:
+def generate(n_train: int, n_test: int, seed: int, shift: float = 0.0) -> HotstarSample:
+    """The sample; ``shift`` > 0 moves the test users' tastes (more sport, less evening
+    viewing, longer watch time) by that many standard deviations, with the same rule from
+    record to label: a covariate shift, for testing adversarial validation and drift weights."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -94,6 +97,10 @@ def generate(n_train: int, n_test: int, seed: int) -> HotstarSample:
     evening = rng.normal(size=n)
     weekend = 0.5 * sport + 0.85 * rng.normal(size=n)
     hours = np.clip(rng.lognormal(np.log(1.87), 1.5, size=n), 0.0003, 557.0)
+    if shift:  # after every draw of the latent tastes, so shift=0 draws the same sample
+        sport[n_train:] += shift
+        evening[n_train:] -= shift
+        hours[n_train:] = np.clip(hours[n_train:] * np.exp(1.5 * shift), 0.0003, 557.0)
     total = hours * 3600.0
     log_h = np.log1p(hours)
 

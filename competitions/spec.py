@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from competitions.sources import NOWHERE, DataSource
 from competitions.spec_checks import check_spec
 from core.folds import FoldScheme
 from core.types import Task
@@ -171,6 +172,8 @@ class CompetitionSpec:
     # Writes a data set from ``synthesize`` as the competition's real files in a folder, so that
     # ``load`` reads it back: the proof that the synthetic sample is faithful to the real schema.
     write_files: Callable[[Dataset, Path], None] | None = None
+    # Where the files come from (``--download`` fetches a Kaggle source).
+    source: DataSource = NOWHERE
 
     def __post_init__(self) -> None:
         check_spec(self)  # a ConfigError naming the competition and the field

@@ -50,6 +50,7 @@ from competitions.kit import (
     check_values,
     require_values,
 )
+from competitions.sources import DataSource
 from competitions.spec import CompetitionSpec, Dataset, Question, Segmentation
 from competitions.statso_sample import (
     AGE_BINS,
@@ -289,4 +290,10 @@ SPEC = CompetitionSpec(
     ),
     segmentation=Segmentation(build=build_segmentation, k_range=(2, 10), questions=QUESTIONS),
     write_files=write_files,
+    source=DataSource(
+        "repository",
+        "https://github.com/Hamdan-AI/AICP-internship-task-3-User-Profiling-and-Segmentation-",
+        published="by statso.io as a user-profiling case study",
+        note="user_profiles_for_ads.csv; clone the repository and give --data-dir",
+    ),
 )

@@ -34,6 +34,7 @@ from competitions.kit import (
     line_of,
     refuse_overlap,
 )
+from competitions.sources import DataSource
 from competitions.spec import CompetitionSpec, Dataset, Question, Segmentation
 from competitions.talkingdata_sample import GROUPS, SCALES, generate
 from core.folds import FoldScheme
@@ -321,4 +322,10 @@ SPEC = CompetitionSpec(
     categoricals=categoricals,
     segmentation=SEGMENTATION,
     write_files=TABLES.write_files,
+    source=DataSource(
+        "kaggle-competition",
+        "talkingdata-mobile-user-demographics",
+        published="on Kaggle by TalkingData in 2016",
+        note="accept the competition's rules on its page before downloading",
+    ),  # fmt: skip,
 )

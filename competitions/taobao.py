@@ -41,6 +41,7 @@ import numpy as np
 
 from competitions import taobao_features
 from competitions.kit import Column, SyntheticSample, Table, Tables, write_with
+from competitions.sources import DataSource
 from competitions.spec import CompetitionSpec, Dataset, Question, Segmentation
 from competitions.taobao_sample import DAYS, PIDS, SCALES, START, generate, write_tables
 from core.errors import DataError
@@ -312,4 +313,11 @@ SPEC = CompetitionSpec(
     notes="Users' ad impressions, clicks, prices and profiles; cluster them into segments.",
     segmentation=Segmentation(build=segment, k_range=(2, 10), questions=QUESTIONS),
     write_files=write_with(write_tables),
+    source=DataSource(
+        "kaggle-dataset",
+        "pavansanagapati/ad-displayclick-data-on-taobaocom",
+        published='on Alibaba Tianchi as "Ad Display/Click Data on Taobao.com" (dataset 56)',
+        note="a Kaggle re-upload of the Tianchi files (raw_sample, ad_feature, user_profile, "
+        "behavior_log)",
+    ),  # fmt: skip,
 )

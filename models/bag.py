@@ -40,7 +40,7 @@ class SeedBag(Model):
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
         for member in self.members:
-            member.fit(X, y)
+            member.fit(X, y, sample_weight=self.row_weight())
 
     def _predict_proba(self, X: Matrix) -> np.ndarray:
         return np.mean([member.predict_proba(X) for member in self.members], axis=0)

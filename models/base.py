@@ -39,6 +39,8 @@ class Model(ABC):
     # Parameters accepted beyond DEFAULTS, the search space and ``class_weight``, with no
     # default of their own (e.g. a thread count the model otherwise chooses itself).
     EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ()
+    # The row weights ``fit`` was given, while it runs (read through :meth:`sample_weight`).
+    _row_weight: np.ndarray | None = None
 
     def __init__(self, *, task: Task, n_classes: int, seed: int = 0, **params: Any) -> None:
         unknown = sorted(set(params) - set(self.known_params()))
@@ -53,15 +55,27 @@ class Model(ABC):
         self.seed = seed
         self.params = params
 
-    def fit(self, X: Matrix, y: np.ndarray) -> Model:
+    def fit(self, X: Matrix, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Model:
+        """Fit on ``X`` and ``y``; ``sample_weight`` (one non-negative weight per row, e.g.
+        ``--drift-weights``) multiplies the class weights in every model that takes weights."""
         y = np.asarray(y)
         if X.shape[0] != len(y):
             raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)}")
         if y.min() < 0 or y.max() >= self.n_classes:
             raise ValueError(f"labels must be integers in [0, {self.n_classes})")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if sample_weight.shape != y.shape or not np.all(np.isfinite(sample_weight)):
+                raise ValueError(f"sample_weight must be {len(y)} finite weights, one per row")
+            if sample_weight.min() < 0:
+                raise ValueError("sample_weight must not be negative")
         self.n_features_in_ = X.shape[1]
         check_time()
-        self._fit(X, y.astype(np.int64))
+        self._row_weight = sample_weight
+        try:
+            self._fit(X, y.astype(np.int64))
+        finally:
+            self._row_weight = None  # not kept with the fitted model
         check_time()
         return self
 
@@ -119,6 +133,20 @@ class Model(ABC):
     def _predict_proba(self, X: Matrix) -> np.ndarray: ...
 
     def sample_weight(self, y: np.ndarray) -> np.ndarray | None:
+        """Per-row weights to fit with (inside ``_fit``): the class weights times the row
+        weights ``fit`` was given, or None when there are neither."""
+        weight = self.class_weights(y)
+        rows = self._row_weight
+        if rows is None:
+            return weight
+        return rows.copy() if weight is None else weight * rows
+
+    def row_weight(self) -> np.ndarray | None:
+        """The row weights ``fit`` was given (inside ``_fit``), for a model that passes class
+        weights its own way or fits inner models on subsets of the rows."""
+        return self._row_weight
+
+    def class_weights(self, y: np.ndarray) -> np.ndarray | None:
         """Per-row weights for the ``class_weight`` parameter: None, or "balanced" (each class
         weighs as much in total, as in scikit-learn)."""
         mode = self.params.get("class_weight")

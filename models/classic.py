@@ -61,6 +61,8 @@ class PipelineModel(Model):
         rows = self._rows(params, y)
         if rows is not None:
             X, y = X[rows], y[rows]
+            if self._row_weight is not None:
+                self._row_weight = self._row_weight[rows]
         from sklearn.pipeline import make_pipeline
 
         self.pipeline_: Pipeline = make_pipeline(*self._steps(params, X, y))
@@ -211,7 +213,7 @@ class KNeighborsModel(PipelineModel):
         return [*steps, LinearDiscriminantAnalysis(), neighbors]
 
     def _fit(self, X: Matrix, y: np.ndarray) -> None:
-        self.balanced_ = self.sample_weight(y) is not None  # also validates class_weight
+        self.balanced_ = self.class_weights(y) is not None  # also validates class_weight
         counts = np.bincount(y, minlength=self.n_classes) + 1.0
         self.prior_ = counts / counts.sum()
         super()._fit(X, y)

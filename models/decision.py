@@ -44,11 +44,13 @@ class TunedDecision(Model):
         from sklearn.model_selection import StratifiedKFold  # deferred: slow to import
 
         splitter = StratifiedKFold(self.inner_folds, shuffle=True, random_state=self.seed)
+        rows = self.row_weight()
         for train_idx, valid_idx in splitter.split(np.zeros(len(y)), y):
-            model = self.base().fit(X[train_idx], y[train_idx])
+            weight = None if rows is None else rows[train_idx]
+            model = self.base().fit(X[train_idx], y[train_idx], sample_weight=weight)
             inner[valid_idx] = _as_matrix(model.predict_proba(X[valid_idx]))
         self.weights_ = tune_class_weights(inner, y, self.score)
-        self.model_ = self.base().fit(X, y)
+        self.model_ = self.base().fit(X, y, sample_weight=rows)
 
     def explain(self, X: Matrix) -> tuple[np.ndarray, np.ndarray] | None:
         """The refit base model's SHAP values (the decision weights act after the model)."""

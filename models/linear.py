@@ -42,7 +42,10 @@ class LogisticModel(Model):
                 class_weight=self.params.get("class_weight"),
             ),
         )
-        self.pipeline_.fit(X, y)
+        rows = self.row_weight()  # class weights go to the regression itself
+        self.pipeline_.fit(
+            X, y, **({} if rows is None else {"logisticregression__sample_weight": rows})
+        )
 
     @classmethod
     def search_space(cls, trial: optuna.trial.BaseTrial) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from competitions import COMPETITIONS
 from core.errors import ConfigError, DiskFull, PodiumError, causes, disk_full
 from models import MODELS
 from podium.loading import DATA_ROOT
+from podium.loop_cli import add_loop_options, loop_command
 from podium.options import MAX_FOLDS, RunOptions
 from podium.plugins import load_plugins
 from podium.present import (
@@ -20,7 +21,6 @@ from podium.present import (
     present,
     present_cache,
     present_explanation,
-    present_history,
     presets_help,
 )
 from podium.presets import DEFAULT_PRESET, PRESETS, apply_preset
@@ -226,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks and debug logging"
     )
+    add_loop_options(parser)  # --download, --drift-weights, --submit, --record
     return parser
 
 
@@ -257,10 +258,8 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
             return 0
         if not args.comp:
             parser.error("--comp NAME is required (or use --list or --cache-info)")
-        if args.leaderboard:
-            COMPETITIONS.get(args.comp)  # an unknown name fails with the known ones
-            print(present_history(args.comp, args.out or RUNS_ROOT / args.comp))
-            return 0
+        if (code := loop_command(parser, args)) is not None:  # also --leaderboard
+            return code
         if args.explain or args.id:
             return _explain(parser, args)
         options = _resumed(parser, args) if args.resume else apply_preset(_options(args, plugins))
@@ -355,6 +354,7 @@ def _options(args: argparse.Namespace, plugins: tuple[str, ...]) -> RunOptions:
         segment=args.segment,
         seed_bags=args.seed_bags,
         jobs=args.jobs,
+        drift_weights=args.drift_weights,
     )
 
 

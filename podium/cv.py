@@ -46,6 +46,7 @@ def cross_validate(
     keep_models: bool = False,
     checkpoint: FoldCheckpoint | None = None,
     fold_features: FoldFeatures | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> CVResult:
     """Fit one fresh model per fold on that fold's training rows only.
 
@@ -54,6 +55,7 @@ def cross_validate(
     The test prediction is the mean of the fold models' predictions. With a ``checkpoint``,
     each finished fold is saved, and folds saved by an interrupted earlier attempt are loaded
     instead of refitted. ``on_fold_done`` may raise to abandon the model (Optuna's pruning).
+    ``sample_weight`` (one per training row, ``--drift-weights``) weighs each fold's fit.
     """
     n_folds = int(fold.max()) + 1
     oof: np.ndarray | None = None
@@ -63,7 +65,7 @@ def cross_validate(
     models: list[Model] = []
     saved = {k: checkpoint.load(k) for k in range(n_folds)} if checkpoint is not None else {}
     todo = [(k, t, v) for k, t, v in iter_folds(fold) if saved.get(k) is None]
-    fitted = _fit_folds(make, X, y, X_test, todo, metric, fold_features)
+    fitted = _fit_folds(make, X, y, X_test, todo, metric, fold_features, sample_weight)
     try:
         for k, _, valid_idx in iter_folds(fold):
             done = saved.get(k)
@@ -129,6 +131,7 @@ def _fit_folds(
     todo: list[tuple[int, np.ndarray, np.ndarray]],
     metric: Metric,
     fold_features: FoldFeatures | None,
+    sample_weight: np.ndarray | None = None,
 ) -> Generator[FoldOutput, None, None]:
     """The fits of the folds in ``todo``, in order: one after another, or on large enough data
     in parallel worker processes, one single-threaded fold per usable CPU
@@ -145,7 +148,7 @@ def _fit_folds(
     workers = min(cpus.jobs(), len(todo))
     if workers <= 1 or len(y) < cpus.PARALLEL_FOLDS_ROWS:
         for X_k, X_test_k, train_idx, valid_idx in tasks():
-            yield _fit_fold(make, X_k, y, X_test_k, train_idx, valid_idx, metric)
+            yield _fit_fold(make, X_k, y, X_test_k, train_idx, valid_idx, metric, sample_weight)
         return
     from joblib import Parallel, delayed  # deferred: only large data uses worker processes
 
@@ -159,7 +162,7 @@ def _fit_folds(
     parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator", max_nbytes=None)
     yield from parallel(
         delayed(_fit_fold_in_worker)(
-            make, X_k, y, X_test_k, train, valid, metric, until, threads, plugins
+            make, X_k, y, X_test_k, train, valid, metric, until, threads, plugins, sample_weight
         )
         for X_k, X_test_k, train, valid in tasks()
     )
@@ -176,6 +179,7 @@ def _fit_fold_in_worker(
     until: float | None,
     threads: int,
     plugins: tuple[str, ...] = (),
+    sample_weight: np.ndarray | None = None,
 ) -> FoldOutput:
     """One fold in a worker process, under the parent's deadline (monotonic clocks are
     system-wide), with the worker's share of the CPUs as its threads and the parent's plugin
@@ -186,7 +190,7 @@ def _fit_fold_in_worker(
         load_plugins(plugins)
     cpus.set_threads_per_fit(threads)
     with deadline(until):
-        return _fit_fold(make, X, y, X_test, train_idx, valid_idx, metric)
+        return _fit_fold(make, X, y, X_test, train_idx, valid_idx, metric, sample_weight)
 
 
 def _fit_fold(
@@ -197,10 +201,12 @@ def _fit_fold(
     train_idx: np.ndarray,
     valid_idx: np.ndarray,
     metric: Metric,
+    sample_weight: np.ndarray | None = None,
 ) -> FoldOutput:
     model = make()
     started = time.perf_counter()
-    model.fit(X[train_idx], y[train_idx])
+    weight = None if sample_weight is None else sample_weight[train_idx]
+    model.fit(X[train_idx], y[train_idx], sample_weight=weight)
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
     valid_pred = model.predict_proba(X[valid_idx])

@@ -71,6 +71,7 @@ class EntryRunner:
     tuning_area: Path | None = None  # studies' cached results and fold checkpoints
     fold_features: FoldFeatures | None = None  # columns fitted inside each fold
     seed_bags: int = 1  # each seed-sensitive tuned model's best trial refitted with N seeds
+    row_weight: np.ndarray | None = None  # --drift-weights: each training row's weight
     tuning: dict[str, TuningOutcome] = field(default_factory=dict)
     schedule: list[Step] = field(default_factory=list)  # the tuning trials, in order
 
@@ -161,6 +162,7 @@ class EntryRunner:
                         self.fold, self.metric, fold_done,
                         keep_models=self.scorer.explain_rows is not None,
                         checkpoint=self._checkpoint(name), fold_features=self.fold_features,
+                        sample_weight=self.row_weight,
                     )  # fmt: skip
             except OutOfTime:
                 log.warning(
@@ -206,6 +208,8 @@ class EntryRunner:
         """The matrices, target, folds and fold-fitted columns: what a fit's result depends on."""
         extra = self.fold_features
         parts = [] if extra is None else [list(extra.names), *extra.train, *extra.test]
+        if self.row_weight is not None:  # weighted fits are other results (and studies)
+            parts.append(self.row_weight)
         return fingerprint(
             self.features.X_train, self.features.X_test, self.dataset.y, self.fold, *parts
         )

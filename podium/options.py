@@ -53,6 +53,8 @@ class RunOptions:
     segment: bool = False
     # Each booster's best trial refitted with this many seeds and averaged (None: the preset's).
     seed_bags: int | None = None
+    # Weigh every model's training rows by their test-likeness (podium.adversarial).
+    drift_weights: bool = False
     # Processes (fold workers) podium may run at once; None: the CPUs it may use.
     jobs: int | None = None
     # Plugin files (resolved paths) loaded before the competition is looked up (podium.plugins).

@@ -20,6 +20,7 @@ from core.metrics import confusion
 from core.results import CVResult
 from ensembles import build_ensembles
 from podium import faults
+from podium.adversarial import Adversarial, check_drift, drift_notes, drift_summary
 from podium.artifacts import (
     parameter_importances,
     write_predictions,
@@ -47,6 +48,8 @@ class Prepared:
     loaded: Loaded
     fold: np.ndarray
     featurized: Featurized
+    adversarial: Adversarial | None = None  # train vs test (podium.adversarial)
+    row_weight: np.ndarray | None = None  # --drift-weights: each training row's weight
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,11 @@ def prepare(context: RunContext, loaded: Loaded) -> Prepared:
     featurized = featurize(spec, options, dataset, loaded.key, fold, context.area)
     check_features(featurized.features.X_train, source)
     context.check_budget("loading the data and building features", loaded.seconds)
-    return Prepared(loaded, fold, featurized)
+    adversarial, weight = check_drift(
+        featurized.features, options.seed, options.drift_weights,
+        until=context.budget.share_end(10),  # at most a tenth of the time left for models
+    )  # fmt: skip
+    return Prepared(loaded, fold, featurized, adversarial, weight)
 
 
 def evaluate(context: RunContext, prepared: Prepared) -> Evaluated:
@@ -84,7 +91,7 @@ def evaluate(context: RunContext, prepared: Prepared) -> Evaluated:
         budget=context.budget, checkpoints=context.stage / CHECKPOINTS, run_id=context.run_id,
         storage=context.open_storage() if context.tunes else None,
         tuning_area=context.area / "tuning", fold_features=prepared.featurized.fold_features,
-        seed_bags=options.seed_bags or 1,
+        seed_bags=options.seed_bags or 1, row_weight=prepared.row_weight,
     )  # fmt: skip
     results = runner.run(context.models)
     if not results:
@@ -150,6 +157,8 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
         "shap_files_seconds": round(figures.seconds, 3),
         "explainable_models": explainable,
     }
+    if prepared.adversarial is not None:
+        values["adversarial_validation"] = drift_summary(prepared.adversarial, prepared.row_weight)
     if options.report:
         reporting = time.monotonic()
         report = write_report(
@@ -177,7 +186,7 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
         n_features=featurized.n_features, feature_seconds=featurized.seconds,
         oracle_score=oracle, confusion=matrix, tuning=evaluated.tuning, preset=options.preset,
         models=tuple(context.models), time_budget=options.time_budget, total_seconds=total,
-        shap_seconds=shap_seconds,
+        shap_seconds=shap_seconds, notes=drift_notes(prepared.adversarial, prepared.row_weight),
     )  # fmt: skip
 
 

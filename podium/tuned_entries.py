@@ -129,6 +129,7 @@ class TunedEntries:
             worker=f"{socket.gethostname()}:{folder}",
             seed=self.options.seed,
             fold_features=entries.fold_features,
+            sample_weight=entries.row_weight,
             racing=self.options.time_budget is not None,
             n_trials=self.options.trials,
             wait_for_others=self.budget.end() is None,
@@ -202,6 +203,7 @@ class TunedEntries:
                             self.metric,
                             keep_models=keep,
                             fold_features=entries.fold_features,
+                            sample_weight=entries.row_weight,
                         )  # fmt: skip
                     )
             except OutOfTime:

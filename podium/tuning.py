@@ -132,6 +132,7 @@ class ModelTuner:
     on_trial: Callable[[FrozenTrial, float | None], None] | None = None
     on_fold: Callable[[int, int], None] | None = None  # (trial number, fold) after each fold
     fold_features: FoldFeatures | None = None
+    sample_weight: np.ndarray | None = None  # --drift-weights: each training row's weight
     racing: bool = False  # under a time budget: the percentile pruner (see the module doc)
     # Under a time budget, configurations tried right after the defaults (Model.PORTFOLIO).
     portfolio: tuple[dict[str, Any], ...] = ()
@@ -325,6 +326,7 @@ class ModelTuner:
         return cross_validate(
             self.name, self.make(**params), self.X, self.y, self.X_test, self.fold, self.metric,
             report, keep_models=True, checkpoint=checkpoint, fold_features=self.fold_features,
+            sample_weight=self.sample_weight,
         )  # fmt: skip
 
     def _result(self, trial: FrozenTrial, until: float | None) -> CVResult | None:
