@@ -88,6 +88,7 @@ def write_report(
     card: dict[str, str] | None = None,
     schedule: Sequence[Step] = (),
     importances: dict[str, dict] | None = None,
+    drift: dict | None = None,
 ) -> Path:
     """``report.html``; ``card`` adds lines to its summary (run time, submission), ``schedule``
     is the tuning's trials in the order run."""
@@ -113,6 +114,7 @@ def write_report(
         schedule=_schedule_frame(schedule) if schedule else None,
         importances=importances or {},
         data_summary=summary,
+        drift=drift,
         options=options,
         timings=timings,
         confusion=confusion,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,12 +49,15 @@ class ReportInputs:
     card: Mapping[str, str] = field(default_factory=dict)  # more summary lines (plain text)
     schedule: pd.DataFrame | None = None  # tuning_schedule.csv
     importances: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # run.json's adversarial_validation (podium.adversarial); None: it did not run.
+    drift: Mapping[str, Any] | None = None
 
 
 def render(inputs: ReportInputs) -> str:
     sections = [
         ("Leaderboard", leaderboard_section(inputs.leaderboard, inputs.metric)),
         ("Out-of-fold diagnostics", _diagnostics(inputs)),
+        ("Train/test drift", _drift(inputs.drift)),
     ]
     if inputs.schedule is not None and len(inputs.schedule):
         sections.append(("Tuning", _tuning(inputs)))
@@ -194,6 +198,39 @@ def _diagnostics(inputs: ReportInputs) -> list[str]:
         )
         out.append(img(image, "out-of-fold against test probabilities"))
     return out
+
+
+def _drift(drift: Mapping[str, Any] | None) -> list[str]:
+    """Adversarial validation: how well a classifier tells training rows from test rows, and
+    the features that tell them apart, so a user knows whether the CV score speaks for the
+    test set."""
+    if drift is None:
+        return [note("Adversarial validation did not run (too few rows, or no time left in the "
+                     "budget for it): see the run's log.")]  # fmt: skip
+    auc = float(drift["auc"])
+    verdict = (
+        "the test rows look like the training rows: the folds should speak for the test set"
+        if auc < 0.6 else "the test rows differ somewhat from the training rows"
+    )  # fmt: skip
+    parts = [note(
+        f"A LightGBM classifier, cross-validated on the run's own features, tells training rows "
+        f"from test rows with AUC {auc:.3f} (0.5: indistinguishable; {drift['train_rows']:,} "
+        f"training and {drift['test_rows']:,} test rows sampled): {verdict}."
+    )]  # fmt: skip
+    if drift.get("warning"):
+        parts.append(f"<p><b>Warning:</b> {html.escape(str(drift['warning']))}</p>")
+    top = pd.DataFrame(list(drift.get("top_features") or []))
+    if len(top):
+        top.columns = ["feature that separates them", "mean |SHAP|"]
+        parts.append(table(top, names=("feature that separates them",)))
+    weights = drift.get("drift_weights")
+    if isinstance(weights, Mapping):
+        parts.append(note(
+            f"--drift-weights: every model was fitted with training rows weighted "
+            f"{weights['min']:.2f} to {weights['max']:.2f} by their estimated test-likeness "
+            f"(effective rows {weights['effective_rows']:,.0f})."
+        ))  # fmt: skip
+    return parts
 
 
 def _tuning(inputs: ReportInputs) -> list[str]:

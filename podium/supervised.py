@@ -173,6 +173,7 @@ def write_run(context: RunContext, prepared: Prepared, evaluated: Evaluated) -> 
             importances=parameter_importances(context.storage, evaluated.tuning)
             if evaluated.tuning and context.storage is not None else None,
             card=_card(context, submission.name),
+            drift=values.get("adversarial_validation"),
         )  # fmt: skip
         values["report"] = report.name
         values["report_seconds"] = round(time.monotonic() - reporting, 3)

@@ -74,6 +74,7 @@ def test_report_holds_the_leaderboard_and_every_expected_image(hotstar_run):
         assert src.startswith("data:image/png;base64,") and len(src) > 2000
     assert page.external == []  # opens offline
     assert "Options and timings" in page.cells and "Data" in page.cells
+    assert "Train/test drift" in page.cells and "feature that separates them" in page.cells
 
 
 @pytest.mark.slow
@@ -258,3 +259,34 @@ def test_an_ensemble_that_is_one_model_gets_its_shap_plots_once_and_is_named():
     text = render(inputs)
     assert "greedy (98% lgbm)" in text
     assert "The SHAP plots of lgbm, blend would repeat these" in text
+
+
+def test_the_drift_section_gives_the_adversarial_auc_its_warning_and_features():
+    from core.metrics import get_metric
+    from podium.report import ReportInputs, render
+
+    y = np.array([0, 1] * 50)
+    board = pd.DataFrame(
+        {"rank": [1], "model": ["logreg"], "kind": "model", "tuned": False, "trials": 0,
+         "metric": "roc_auc", "cv_mean": [0.7], "cv_std": [0.01], "fit_seconds": 1.0,
+         "predict_seconds": 0.1, "oof_score": [0.7], "fold_1": [0.7], "shipped": [True]}
+    )  # fmt: skip
+    drift = {
+        "auc": 0.93, "warning": "training and test rows are easy to tell apart (AUC 0.930)",
+        "top_features": [{"feature": "sports_share", "mean_abs_shap": 0.8}],
+        "train_rows": 100, "test_rows": 50,
+        "drift_weights": {"min": 0.1, "max": 7.5, "effective_rows": 61.0},
+    }  # fmt: skip
+
+    def text(drift):
+        inputs = ReportInputs(
+            title="t", metric=get_metric("roc_auc"), leaderboard=board, y=y,
+            classes=("neg", "pos"), oof={"logreg": y * 0.5 + 0.25}, data_summary={},
+            options={}, timings={}, drift=drift,
+        )  # fmt: skip
+        return render(inputs)
+
+    shifted = text(drift)
+    assert "AUC 0.930" in shifted and "Warning:" in shifted and "sports_share" in shifted
+    assert "weighted 0.10 to 7.50" in shifted
+    assert "did not run" in text(None) and "Train/test drift" in text(None)

@@ -24,7 +24,8 @@ pytestmark = [
     ),
 ]
 
-SUPERVISED_SECTIONS = ["Summary", "Leaderboard", "Out-of-fold diagnostics", "Explanations",
+SUPERVISED_SECTIONS = ["Summary", "Leaderboard", "Out-of-fold diagnostics", "Train/test drift",
+                       "Explanations",
                        "Data", "Options and timings"]  # fmt: skip
 SEGMENTATION_SECTIONS = ["Summary", "Leaderboard", "Choosing K", "Data, options and timings"]
 
