@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -21,17 +20,7 @@ from podium.plugins import load_plugin, loaded_plugins, unload_plugins
 from podium.testing import check_competition
 from podium.validation import resume_options
 
-PLUGINS = Path(__file__).parent / "plugins"
 QUICK = ("--preset", "quick", "--folds", "3", "--no-report", "--shap-rows", "0", "--no-progress")
-
-
-@pytest.fixture
-def plugin_dir(tmp_path: Path):
-    """The example plugins, copied to a folder of their own; unloaded afterwards."""
-    folder = tmp_path / "my_plugins"
-    shutil.copytree(PLUGINS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    yield folder
-    unload_plugins()
 
 
 def test_a_plugin_competition_passes_check_competition(plugin_dir, tmp_path):

@@ -5,10 +5,7 @@ competition's files through symlinked folders, end to end."""
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
-
-import pytest
 
 import competitions
 from competitions import COMPETITIONS, taobao
@@ -17,16 +14,7 @@ from podium.featurize import input_fingerprint
 from podium.plugins import load_plugin, unload_plugins
 from podium.sources import source_files, spec_functions
 
-PLUGINS = Path(__file__).parent / "plugins"
 QUICK = ("--preset", "quick", "--folds", "3", "--no-report", "--shap-rows", "0", "--no-progress")
-
-
-@pytest.fixture
-def plugin_dir(tmp_path: Path):
-    folder = tmp_path / "my_plugins"
-    shutil.copytree(PLUGINS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    yield folder
-    unload_plugins()
 
 
 def test_a_competition_s_sources_are_its_modules_and_the_project_modules_they_import():
